@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CrmConfig(AppConfig):
+    name = "crm"
+    verbose_name = _("基础平台")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401
+        from .demo import load as load_demo
+        from .models import Role
+        from .registry import NavItem, registry
+
+        registry.add_nav(
+            NavItem(_("首页"), "home", order=0),
+            NavItem(_("消息"), "notifications:inbox", order=900),
+            NavItem(_("工作日历"), "calendar:index", roles=(Role.ADMIN, Role.MANAGER), order=950, group="admin"),
+        )
+        registry.add_demo(0, "organisation", load_demo)

@@ -1,0 +1,84 @@
+"""Demo organisation: 光明区 with its six 街道 and their 社区 (official codes), departments, one user per role.
+
+Idempotent: every row is looked up by its natural key first. Other apps register their own loaders.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+DEMO_PASSWORD = "Crm-demo-2026"
+
+DISTRICT = ("440311", "光明区")
+STREETS = {
+    "440311001": ("光明街道", ["光明", "碧眼", "东周", "白花", "翠湖", "迳口"]),
+    "440311002": ("公明街道", ["公明", "上村", "李松蓢", "下村", "西田"]),
+    "440311003": ("新湖街道", ["新羌", "楼村", "圳美"]),
+    "440311004": ("凤凰街道", ["甲子塘", "东坑", "塘尾", "塘家", "凤凰"]),
+    "440311005": ("玉塘街道", ["田寮", "玉律", "长圳", "红星"]),
+    "440311006": ("马田街道", ["薯田埔", "合水口", "根竹园", "马山头", "石围", "将围", "石家", "新庄"]),
+}
+DEPARTMENTS = [
+    ("光明区住房和建设局", "住建"),
+    ("光明区教育局", "教育"),
+    ("光明区交通运输局", "交通"),
+    ("光明区人力资源局", "人社"),
+    ("深圳供电局光明供电分局", "供电"),
+    ("光明区工业和信息化局", "工信"),
+    ("光明区发展和改革局", "发改"),
+    ("马田街道综合行政执法队", "执法"),
+]
+
+# username, role, last_name, first_name, street code or None, department short name or None, title
+USERS = [
+    ("admin", "admin", "系统", "管理员", None, None, "系统管理员"),
+    ("manager", "manager", "陈", "建国", "440311006", None, "街道分管领导"),
+    ("officer", "officer", "李", "晓明", "440311006", None, "企业服务专员"),
+    ("officer2", "officer", "王", "芳", "440311006", None, "企业服务专员"),
+    ("officer_yt", "officer", "张", "伟", "440311005", None, "企业服务专员"),
+    ("statistician", "statistician", "刘", "静", "440311006", None, "统计员"),
+    ("dept", "department", "赵", "强", None, "住建", "住建局经办人"),
+    ("district", "manager", "周", "国华", None, None, "区工信局领导"),
+]
+
+
+@transaction.atomic
+def load(stdout=None) -> dict:
+    from crm.models import Community, Department, District, Street, Team, User
+
+    district, _ = District.objects.get_or_create(code=DISTRICT[0], defaults={"name": DISTRICT[1]})
+    streets = {}
+    for code, (name, communities) in STREETS.items():
+        street, _ = Street.objects.get_or_create(code=code, defaults={"name": name, "district": district})
+        streets[code] = street
+        for i, community in enumerate(communities, start=1):
+            Community.objects.get_or_create(
+                code=f"{code}{i:03d}", defaults={"name": f"{community}社区", "street": street}
+            )
+    departments = {}
+    for name, short in DEPARTMENTS:
+        street = streets["440311006"] if name.startswith("马田") else None
+        departments[short], _ = Department.objects.get_or_create(
+            name=name, defaults={"short_name": short, "street": street}
+        )
+    users = {}
+    for username, role, last, first, street_code, dept, title in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(
+                username=username, role=role, last_name=last, first_name=first, title=title,
+                street=streets.get(street_code) if street_code else None,
+                department=departments.get(dept) if dept else None,
+                email=f"{username}@example.gov.cn", is_staff=role == "admin", is_superuser=role == "admin",
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        users[username] = user
+    team, created = Team.objects.get_or_create(
+        street=streets["440311006"], name="新一代信息技术招商专班", defaults={"leader": users["manager"]}
+    )
+    if created:
+        team.members.add(users["manager"], users["officer"], users["officer2"])
+    if stdout:
+        stdout.write(f"组织架构：{len(streets)} 个街道，{len(departments)} 个部门，{len(users)} 个演示用户")
+    return {"streets": streets, "departments": departments, "users": users, "team": team}

@@ -1,0 +1,132 @@
+"""Organisation: 区 → 街道 → 社区, departments (职能部门), teams (专班) and users with one role each."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class District(models.Model):
+    code = models.CharField(_("区划代码"), max_length=6, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+
+    class Meta:
+        verbose_name = _("区")
+        verbose_name_plural = _("区")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Street(models.Model):
+    """A sub-district (街道). Data is scoped by street."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("区"))
+    code = models.CharField(_("区划代码"), max_length=9, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+
+    class Meta:
+        verbose_name = _("街道")
+        verbose_name_plural = _("街道")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Community(models.Model):
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("街道"))
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+
+    class Meta:
+        verbose_name = _("社区")
+        verbose_name_plural = _("社区")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A functional department (职能部门) that receives transferred appeals. District-wide when street is empty."""
+
+    name = models.CharField(_("名称"), max_length=80, unique=True)
+    short_name = models.CharField(_("简称"), max_length=20, blank=True)
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, null=True, blank=True, related_name="departments", verbose_name=_("所属街道")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("职能部门")
+        verbose_name_plural = _("职能部门")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("经济专员")
+    STATISTICIAN = "statistician", _("统计员")
+    MANAGER = "manager", _("街道领导")
+    DEPARTMENT = "department", _("部门经办人")
+    ADMIN = "admin", _("系统管理员")
+
+
+class User(AbstractUser):
+    """A user has exactly one role and belongs to a street, or to the whole district when street is empty."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.OFFICER)
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("所属街道"),
+        help_text=_("为空表示全区"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("所属部门")
+    )
+    phone = models.CharField(_("手机"), max_length=20, blank=True)
+    title = models.CharField(_("职务"), max_length=50, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["last_login", "password"])
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+    @property
+    def is_district_wide(self) -> bool:
+        return self.street_id is None
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_superuser or self.role in roles
+
+
+class Team(models.Model):
+    """A task force (专班), e.g. a 招商 team or a big firm's service team."""
+
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="teams", verbose_name=_("街道"))
+    name = models.CharField(_("名称"), max_length=80)
+    leader = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_teams", verbose_name=_("负责人")
+    )
+    members = models.ManyToManyField(User, blank=True, related_name="teams", verbose_name=_("成员"))
+
+    class Meta:
+        verbose_name = _("专班")
+        verbose_name_plural = _("专班")
+        ordering = ["street", "name"]
+        constraints = [models.UniqueConstraint(fields=["street", "name"], name="team_unique_name_per_street")]
+
+    def __str__(self) -> str:
+        return self.name

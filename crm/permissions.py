@@ -1,0 +1,57 @@
+"""Role checks for views. Row scoping lives in crm.scoping; this module only answers "may this role open
+this page at all?". Wrong role → 403 with a Chinese message, anonymous → login."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from .models import Role
+
+OFFICE_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
+MANAGEMENT_ROLES = (Role.MANAGER, Role.ADMIN)
+# Roles that may see enterprises' personal data (contact phones, emails) unmasked.
+PERSONAL_DATA_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
+
+
+def user_has_role(user, roles) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role in roles))
+
+
+def check_role(user, roles) -> None:
+    if not user_has_role(user, roles):
+        raise PermissionDenied(_("您的角色无权访问此页面。"))
+
+
+class RoleRequiredMixin(AccessMixin):
+    """Class-based views: set `allowed_roles`."""
+
+    allowed_roles: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        check_role(request.user, self.allowed_roles)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def role_required(*roles: str):
+    """Function views: @role_required(Role.MANAGER, Role.ADMIN)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            check_role(request.user, roles)
+            return view(request, *args, **kwargs)
+
+        wrapper.allowed_roles = roles  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

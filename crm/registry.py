@@ -1,0 +1,66 @@
+"""Small registries the apps fill from their AppConfig.ready(): navigation, home-page cards and demo data.
+
+They keep the shell in crm/ free of knowledge about the apps, and let an app add a page without editing
+shared files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from .models import Role
+
+ALL_ROLES = tuple(Role.values)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: tuple[str, ...] = ALL_ROLES
+    order: int = 100
+    group: str = ""
+
+
+@dataclass
+class Registry:
+    nav: list[NavItem] = field(default_factory=list)
+    # (order, loader) where loader(stdout) loads the app's demo data idempotently.
+    demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
+    # Home cards: callables (user) -> dict(title, value, url, hint) | None
+    home_cards: list[tuple[int, Callable]] = field(default_factory=list)
+
+    def add_nav(self, *items: NavItem) -> None:
+        for item in items:
+            if item not in self.nav:
+                self.nav.append(item)
+
+    def nav_for(self, user) -> list[NavItem]:
+        if not user.is_authenticated:
+            return []
+        return sorted(
+            (i for i in self.nav if user.is_superuser or user.role in i.roles), key=lambda i: (i.order, i.label)
+        )
+
+    def add_demo(self, order: int, name: str, loader: Callable) -> None:
+        if all(n != name for _, n, _ in self.demo_loaders):
+            self.demo_loaders.append((order, name, loader))
+
+    def demo_in_order(self) -> Iterable[tuple[str, Callable]]:
+        return [(n, f) for _, n, f in sorted(self.demo_loaders, key=lambda t: t[0])]
+
+    def add_home_card(self, order: int, provider: Callable) -> None:
+        if all(p is not provider for _, p in self.home_cards):
+            self.home_cards.append((order, provider))
+
+    def cards_for(self, user) -> list[dict]:
+        cards = []
+        for _, provider in sorted(self.home_cards, key=lambda t: t[0]):
+            card = provider(user)
+            if card:
+                cards.append(card)
+        return cards
+
+
+registry = Registry()

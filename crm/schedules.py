@@ -1,0 +1,3 @@
+BEAT_SCHEDULE = {
+    "crm-deliver-notifications": {"task": "crm.deliver_notifications", "schedule": 60.0},
+}

@@ -1,0 +1,63 @@
+"""Row-level scoping: who may see which rows. The one place every view and export goes through.
+
+A model whose rows belong to a street uses `ScopedQuerySet` (or a subclass) as its manager and names the path
+to its street in `street_field`. Views never filter by street themselves: they call `.visible_to(user)`.
+
+- administrators, superusers and district-wide users (no street) see every street;
+- officers, statisticians and managers see their own street;
+- department handlers see nothing by default; a model whose rows are sent to departments (appeals) overrides
+  `for_department`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+from .models import Role
+
+if TYPE_CHECKING:
+    from .models import User
+
+
+def sees_all_streets(user: User) -> bool:
+    return bool(user.is_superuser or user.role == Role.ADMIN or (user.street_id is None and user.role != Role.DEPARTMENT))
+
+
+class ScopedQuerySet(models.QuerySet):
+    #: Path from the model to its Street, e.g. "street" or "enterprise__street".
+    street_field: str = "street"
+
+    def visible_to(self, user: User | None) -> ScopedQuerySet:
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role == Role.DEPARTMENT and not user.is_superuser:
+            return self.for_department(user)
+        if sees_all_streets(user):
+            return self.all()
+        return self.filter(**{self.street_field: user.street_id})
+
+    def for_department(self, user: User) -> ScopedQuerySet:
+        return self.none()
+
+    def in_street(self, street_id: int | None) -> ScopedQuerySet:
+        return self if street_id is None else self.filter(**{self.street_field: street_id})
+
+
+def scoped_manager(street_field: str, base: type[ScopedQuerySet] = ScopedQuerySet) -> models.Manager:
+    """A manager whose queryset is scoped through `street_field`."""
+    queryset_class = type(f"{base.__name__}_{street_field}", (base,), {"street_field": street_field})
+    return queryset_class.as_manager()
+
+
+def visible_streets(user: User):
+    from .models import Street
+
+    if not user.is_authenticated:
+        return Street.objects.none()
+    if sees_all_streets(user):
+        return Street.objects.all()
+    if user.street_id:
+        return Street.objects.filter(pk=user.street_id)
+    return Street.objects.none()

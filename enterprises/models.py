@@ -1,0 +1,358 @@
+"""The enterprise registry: firms keyed by 统一社会信用代码, their industry, parks, and classifications as dated facts.
+
+Classifications are facts with a period, never booleans: "四上 in 2024 as 规上工业", "国家级小巨人 recognised in
+2023, valid to 2026", "in the 拟上市 pool from 2024-03-01 to 2025-06-30 (listed)". That is what lets the pages
+answer "what was this firm in 2024" as well as "what is it now".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from crm.scoping import ScopedQuerySet, scoped_manager
+from enterprises.uscc import django_validator
+
+
+class IndustryCategory(models.Model):
+    """国民经济行业分类 GB/T 4754-2017, shipped as data (enterprises/data/gbt4754_2017.csv) and loaded by a migration."""
+
+    class Level(models.TextChoices):
+        SECTION = "men", _("门类")
+        DIVISION = "da", _("大类")
+        GROUP = "zhong", _("中类")
+        CLASS = "xiao", _("小类")
+
+    code = models.CharField(_("代码"), max_length=5, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=5, choices=Level.choices)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    # The 门类 letter of every row, denormalised: the 四上 thresholds and most filters work by section.
+    section = models.CharField(_("门类"), max_length=1, db_index=True)
+
+    class Meta:
+        verbose_name = _("国民经济行业")
+        verbose_name_plural = _("国民经济行业")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Cluster(models.Model):
+    """Strategic industry clusters as tags: Shenzhen "20+8" (20 emerging industries + 8 future ones), 光明 "8+5"."""
+
+    class Kind(models.TextChoices):
+        EMERGING = "emerging", _("战略性新兴产业")
+        FUTURE = "future", _("未来产业")
+        LOCAL = "local", _("区级产业集群")
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices, default=Kind.EMERGING)
+
+    class Meta:
+        verbose_name = _("产业集群")
+        verbose_name_plural = _("产业集群")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Park(models.Model):
+    """A park or building (园区/楼宇) where firms sit and industrial space is offered."""
+
+    class Kind(models.TextChoices):
+        PARK = "park", _("产业园区")
+        BUILDING = "building", _("商务楼宇")
+        FACTORY = "factory", _("工业厂区")
+
+    class Ownership(models.TextChoices):
+        STATE = "state", _("国有")
+        COLLECTIVE = "collective", _("集体")
+        PRIVATE = "private", _("社会")
+
+    street = models.ForeignKey("crm.Street", on_delete=models.PROTECT, related_name="parks", verbose_name=_("街道"))
+    community = models.ForeignKey(
+        "crm.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="parks", verbose_name=_("社区")
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.PARK)
+    ownership = models.CharField(_("产权性质"), max_length=12, choices=Ownership.choices, default=Ownership.PRIVATE)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    owner_name = models.CharField(_("业主/运营方"), max_length=100, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("园区/楼宇")
+        verbose_name_plural = _("园区/楼宇")
+        ordering = ["street", "name"]
+        constraints = [models.UniqueConstraint(fields=["street", "name"], name="park_unique_name_per_street")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnterpriseQuerySet(ScopedQuerySet):
+    street_field = "street"
+
+    def classified_on(self, kind: str, on: dt.date, category: str | None = None) -> EnterpriseQuerySet:
+        facts = Classification.objects.active_on(on).filter(kind=kind)
+        if category:
+            facts = facts.filter(category=category)
+        return self.filter(pk__in=facts.values("enterprise_id"))
+
+    def classified_in_year(self, kind: str, year: int, category: str | None = None) -> EnterpriseQuerySet:
+        facts = Classification.objects.in_year(year).filter(kind=kind)
+        if category:
+            facts = facts.filter(category=category)
+        return self.filter(pk__in=facts.values("enterprise_id"))
+
+
+class Enterprise(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("存续")
+        MOVED_OUT = "moved_out", _("迁出")
+        DEREGISTERED = "deregistered", _("注销")
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[django_validator])
+    name = models.CharField(_("企业名称"), max_length=200)
+    # [{"name": "...", "until": "YYYY-MM-DD"}], newest first: lists often carry an old name.
+    former_names = models.JSONField(_("曾用名"), default=list, blank=True)
+    # Pinyin initials of the name ("szsxxkj" for 深圳市星下科技), for search from a phone keyboard.
+    name_initials = models.CharField(_("名称拼音首字母"), max_length=200, blank=True, db_index=True)
+    street = models.ForeignKey("crm.Street", on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("街道"))
+    community = models.ForeignKey(
+        "crm.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="enterprises",
+        verbose_name=_("社区"),
+    )
+    park = models.ForeignKey(
+        Park, on_delete=models.SET_NULL, null=True, blank=True, related_name="enterprises", verbose_name=_("园区/楼宇")
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    registered_capital = models.DecimalField(_("注册资本（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    status = models.CharField(_("经营状态"), max_length=14, choices=Status.choices, default=Status.ACTIVE)
+    industry = models.ForeignKey(
+        IndustryCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="enterprises",
+        verbose_name=_("国民经济行业"),
+    )
+    clusters = models.ManyToManyField(Cluster, blank=True, related_name="enterprises", verbose_name=_("产业集群"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = EnterpriseQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_initials"])
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["street", "name"], name="enterprise_street_name_idx"),
+            models.Index(fields=["street", "community"], name="enterprise_street_comm_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnterpriseContact(models.Model):
+    """A contact person. Phones and emails are personal data: shown only to roles that need them, masked elsewhere."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("姓名"), max_length=50)
+    title = models.CharField(_("职务"), max_length=50, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+    email = models.EmailField(_("邮箱"), blank=True)
+    is_primary = models.BooleanField(_("主要联系人"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("企业联系人")
+        verbose_name_plural = _("企业联系人")
+        ordering = ["-is_primary", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClassificationQuerySet(ScopedQuerySet):
+    street_field = "enterprise__street"
+
+    def active_on(self, on: dt.date) -> ClassificationQuerySet:
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
+
+    def in_year(self, year: int) -> ClassificationQuerySet:
+        """Facts of that year: a yearly fact with that year, or a dated fact overlapping it."""
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        yearly = Q(year=year)
+        dated = Q(year__isnull=True) & (Q(valid_from__isnull=True) | Q(valid_from__lte=end)) & (
+            Q(valid_to__isnull=True) | Q(valid_to__gte=start)
+        )
+        return self.filter(yearly | dated)
+
+
+class Classification(models.Model):
+    """One dated fact about a firm. `kind` says what, `category` which variety, `year` or the validity period when.
+
+    - sishang (四上): category ∈ SishangCategory, year = the statistical year;
+    - zjtx (专精特新): category ∈ ZjtxTier, year = year recognised, valid_from/valid_to the validity;
+    - gaoxin (国家高新技术企业): certificate_no, valid_from/valid_to (3 years);
+    - listed (上市): exchange + stock_code, valid_from = listing date;
+    - preipo (拟上市服务清单), pool (培育库, category = the pool): valid_from = entry, valid_to = exit, reason;
+    - sampled (规下抽样): year.
+    """
+
+    class Kind(models.TextChoices):
+        SISHANG = "sishang", _("四上企业")
+        ZJTX = "zjtx", _("专精特新")
+        GAOXIN = "gaoxin", _("国家高新技术企业")
+        LISTED = "listed", _("上市公司")
+        PREIPO = "preipo", _("拟上市企业")
+        SAMPLED = "sampled", _("规下抽样")
+        POOL = "pool", _("培育库")
+
+    class SishangCategory(models.TextChoices):
+        INDUSTRY = "industry", _("规模以上工业")
+        CONSTRUCTION = "construction", _("有资质的建筑业")
+        WHOLESALE = "wholesale", _("限额以上批发业")
+        RETAIL = "retail", _("限额以上零售业")
+        ACCOMMODATION = "accommodation", _("限额以上住宿业")
+        CATERING = "catering", _("限额以上餐饮业")
+        SERVICES = "services", _("规模以上服务业")
+        REAL_ESTATE = "real_estate", _("房地产开发经营")
+
+    class ZjtxTier(models.TextChoices):
+        INNOVATIVE = "innovative", _("创新型中小企业")
+        PROVINCIAL = "provincial", _("省/市级专精特新中小企业")
+        LITTLE_GIANT = "little_giant", _("国家级专精特新“小巨人”")
+
+    class Pool(models.TextChoices):
+        QUALITY_SME = "quality_sme", _("优质中小企业储备池")
+        SISHANG_CANDIDATE = "sishang_candidate", _("“四上”企业培育库（小升规）")
+        ZJTX_CANDIDATE = "zjtx_candidate", _("专精特新培育库")
+        GIANT_CANDIDATE = "giant_candidate", _("小巨人培育库")
+
+    class Exchange(models.TextChoices):
+        SSE = "SSE", _("上海证券交易所")
+        SZSE = "SZSE", _("深圳证券交易所")
+        BSE = "BSE", _("北京证券交易所")
+        HKEX = "HKEX", _("香港联合交易所")
+        NASDAQ = "NASDAQ", _("纳斯达克")
+        NYSE = "NYSE", _("纽约证券交易所")
+        OTHER = "OTHER", _("其他")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="classifications")
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    category = models.CharField(_("细类/级别"), max_length=20, blank=True)
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    valid_from = models.DateField(_("起始日期"), null=True, blank=True)
+    valid_to = models.DateField(_("终止日期"), null=True, blank=True)
+    certificate_no = models.CharField(_("证书编号"), max_length=40, blank=True)
+    exchange = models.CharField(_("交易所"), max_length=8, choices=Exchange.choices, blank=True)
+    stock_code = models.CharField(_("股票代码"), max_length=12, blank=True)
+    reason = models.CharField(_("原因/备注"), max_length=200, blank=True)
+    # "import:<batch id>" or "manual"; the import app links back through it.
+    source = models.CharField(_("来源"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ClassificationQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("企业分类")
+        verbose_name_plural = _("企业分类")
+        ordering = ["kind", "-year", "-valid_from"]
+        constraints = [
+            # One 四上 category (and one 规下抽样 mark) per firm and year.
+            models.UniqueConstraint(
+                fields=["enterprise", "kind", "year"], condition=Q(kind__in=["sishang", "sampled"]),
+                name="classification_one_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "kind", "category", "year"], condition=Q(kind="zjtx"),
+                name="classification_zjtx_tier_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="classification_period_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "year", "category"], name="classification_kind_year_idx"),
+            models.Index(fields=["enterprise", "kind"], name="classification_ent_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_kind_display()
+        if self.category:
+            label += f"·{self.category_label}"
+        return f"{label} {self.year or ''}".strip()
+
+    @property
+    def category_label(self) -> str:
+        for choices in (self.SishangCategory, self.ZjtxTier, self.Pool):
+            if self.category in choices.values:
+                return choices(self.category).label
+        return self.category
+
+
+class SishangThreshold(models.Model):
+    """四上 thresholds as data by year: which industries, what minimum revenue (万元). Zero means "qualified"."""
+
+    year = models.PositiveSmallIntegerField(_("适用年度起"))
+    category = models.CharField(_("四上类别"), max_length=20, choices=Classification.SishangCategory.choices)
+    # Comma-separated GB/T 4754 prefixes: sections ("B,C,D"), divisions ("51") or classes ("7010").
+    industry_prefixes = models.CharField(_("行业代码前缀"), max_length=200)
+    min_revenue = models.DecimalField(_("主营业务收入下限（万元）"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("四上标准")
+        verbose_name_plural = _("四上标准")
+        ordering = ["-year", "category", "industry_prefixes"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "category", "industry_prefixes"], name="threshold_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_category_display()} {self.industry_prefixes} ≥{self.min_revenue}万元"
+
+
+class AnnualFigure(models.Model):
+    """A firm's figures for one year, mostly from the statistics bureau's lists."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="figures")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    revenue = models.DecimalField(_("营业收入（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
+    output_value = models.DecimalField(_("工业总产值（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
+    employees = models.PositiveIntegerField(_("从业人员（人）"), null=True, blank=True)
+    tax = models.DecimalField(_("纳税额（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=40, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = scoped_manager("enterprise__street")
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("年度经营数据")
+        verbose_name_plural = _("年度经营数据")
+        ordering = ["enterprise", "-year"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="annual_figure_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.year}"
+
