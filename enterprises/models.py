@@ -356,3 +356,270 @@ class AnnualFigure(models.Model):
     def __str__(self) -> str:
         return f"{self.enterprise} {self.year}"
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Liaison service (挂点服务) and visits (走访)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class LiaisonQuerySet(ScopedQuerySet):
+    street_field = "enterprise__street"
+
+    def active_on(self, on: dt.date) -> LiaisonQuerySet:
+        return self.filter(Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gte=on)))
+
+
+class LiaisonAssignment(models.Model):
+    """One officer serving one firm in one role of the service team, for a period. Ending an assignment sets
+    `end_date`; rows are never deleted, so "who served this firm in 2024" stays answerable."""
+
+    class TeamRole(models.TextChoices):
+        LEADER = "leader", _("处级领导")
+        PARTY_SECRETARY = "party_secretary", _("社区党委书记")
+        SAFETY_GRID = "safety_grid", _("安格员")
+        GRID = "grid", _("网格员")
+        SERVICE_OFFICER = "service_officer", _("企业服务专员")
+        STATISTICIAN = "statistician", _("统计员")
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="liaisons", verbose_name=_("企业")
+    )
+    officer = models.ForeignKey(
+        "crm.User", on_delete=models.PROTECT, related_name="liaison_assignments", verbose_name=_("挂点人员")
+    )
+    team_role = models.CharField(
+        _("服务团队角色"), max_length=20, choices=TeamRole.choices, default=TeamRole.SERVICE_OFFICER
+    )
+    start_date = models.DateField(_("开始日期"), default=dt.date.today)
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "crm.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("创建人")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = LiaisonQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("挂点服务")
+        verbose_name_plural = _("挂点服务")
+        ordering = ["enterprise", "team_role", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="liaison_period_ordered",
+            ),
+            # One open assignment per (firm, officer, role): re-assigning the same person is a no-op.
+            models.UniqueConstraint(
+                fields=["enterprise", "officer", "team_role"], condition=Q(end_date__isnull=True),
+                name="liaison_one_open_per_role",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["officer", "end_date"], name="liaison_officer_idx"),
+            models.Index(fields=["enterprise", "end_date"], name="liaison_enterprise_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.get_team_role_display()} · {self.officer}"
+
+    def is_active_on(self, on: dt.date) -> bool:
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+
+class VisitCampaignQuerySet(ScopedQuerySet):
+    street_field = "street"
+
+    def visible_to(self, user):
+        # A district-wide campaign (no street) is visible to every street's staff.
+        from crm.scoping import sees_all_streets
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role == "department" and not user.is_superuser:
+            return self.none()
+        if sees_all_streets(user):
+            return self.all()
+        return self.filter(Q(street_id=user.street_id) | Q(street__isnull=True))
+
+
+class VisitCampaign(models.Model):
+    """A visiting campaign (e.g. 营商环境服务周, 万名干部助企行) that groups visits and has its own totals."""
+
+    name = models.CharField(_("活动名称"), max_length=100)
+    street = models.ForeignKey(
+        "crm.Street", on_delete=models.PROTECT, null=True, blank=True, related_name="visit_campaigns",
+        verbose_name=_("街道"), help_text=_("留空表示全区活动"),
+    )
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    description = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = VisitCampaignQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("走访活动")
+        verbose_name_plural = _("走访活动")
+        ordering = ["-start_date", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="campaign_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VisitTopic(models.TextChoices):
+    BUSINESS = "business", _("经营")
+    LABOUR = "labour", _("用工")
+    SPACE = "space", _("用地/厂房")
+    FINANCE = "finance", _("融资")
+    POLICY = "policy", _("政策")
+    SAFETY = "safety", _("安全")
+    OTHER = "other", _("其他")
+
+
+class Visit(models.Model):
+    """A visit (走访) to a firm: who went, who was met, what was discussed, what problems were found."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="visits", verbose_name=_("企业"))
+    date = models.DateField(_("走访日期"), default=dt.date.today)
+    officers = models.ManyToManyField("crm.User", related_name="visits", verbose_name=_("走访人员"))
+    people_met = models.CharField(_("接待人员"), max_length=200, blank=True)
+    # Codes of VisitTopic; a JSON list so the same column works on PostgreSQL and SQLite.
+    topics = models.JSONField(_("走访内容"), default=list, blank=True)
+    notes = models.TextField(_("走访记录"), blank=True)
+    campaign = models.ForeignKey(
+        VisitCampaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="visits",
+        verbose_name=_("所属活动"),
+    )
+    created_by = models.ForeignKey(
+        "crm.User", on_delete=models.PROTECT, related_name="visits_logged", verbose_name=_("记录人")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = scoped_manager("enterprise__street")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["enterprise", "-date"], name="visit_enterprise_date_idx"),
+            models.Index(fields=["-date", "-id"], name="visit_date_idx"),
+            models.Index(fields=["campaign", "date"], name="visit_campaign_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.enterprise}"
+
+    @property
+    def topic_labels(self) -> list[str]:
+        return [VisitTopic(t).label for t in self.topics if t in VisitTopic.values]
+
+
+def visit_attachment_path(instance: VisitAttachment, filename: str) -> str:
+    return f"visits/{instance.visit.date:%Y/%m}/{instance.visit_id}/{filename}"
+
+
+class VisitAttachment(models.Model):
+    """A photo or document of a visit, served only through a scoped download view."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=visit_attachment_path, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    content_type = models.CharField(_("类型"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("大小"), default=0)
+    uploaded_by = models.ForeignKey("crm.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = scoped_manager("visit__enterprise__street")
+
+    class Meta:
+        verbose_name = _("走访附件")
+        verbose_name_plural = _("走访附件")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class VisitProblem(models.Model):
+    """A problem found on a visit. The appeals app turns it into an appeal (Appeal has a OneToOne to this row);
+    this app never imports appeals except lazily in services.visits.raise_appeal_from_problem."""
+
+    class Category(models.TextChoices):
+        SPACE = "space", _("产业用房/厂房")
+        HOUSING = "housing", _("住房")
+        EDUCATION = "education", _("子女教育")
+        TRANSPORT = "transport", _("交通")
+        LABOUR = "labour", _("招工用工")
+        UTILITIES = "utilities", _("用水用电")
+        FINANCE = "finance", _("融资")
+        POLICY = "policy", _("政策咨询")
+        SAFETY = "safety", _("安全/执法")
+        OTHER = "other", _("其他")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="problems", verbose_name=_("走访记录"))
+    description = models.TextField(_("问题描述"))
+    category = models.CharField(_("问题类别"), max_length=12, choices=Category.choices, default=Category.OTHER)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = scoped_manager("visit__enterprise__street")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("走访发现问题")
+        verbose_name_plural = _("走访发现问题")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.description[:40]
+
+
+class VisitRule(models.Model):
+    """How often firms of a kind should be visited, and how many different visitors in 30 days is too many.
+
+    `kind` is a Classification.Kind (the firm's current classification) or "assigned" for any firm with an
+    active liaison. A street's own rule overrides the district default (street empty). When several rules apply
+    to one firm the shortest interval and the lowest ceiling win.
+    """
+
+    ASSIGNED = "assigned"
+    KIND_CHOICES = [*Classification.Kind.choices, (ASSIGNED, _("所有挂点企业"))]
+
+    street = models.ForeignKey(
+        "crm.Street", on_delete=models.CASCADE, null=True, blank=True, related_name="visit_rules",
+        verbose_name=_("街道"), help_text=_("留空表示全区默认"),
+    )
+    kind = models.CharField(_("企业类别"), max_length=10, choices=KIND_CHOICES)
+    min_interval_days = models.PositiveSmallIntegerField(_("至少每 N 天走访一次"), default=90)
+    max_visitors_30d = models.PositiveSmallIntegerField(_("30 天内不同走访人上限"), default=3)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("走访规则")
+        verbose_name_plural = _("走访规则")
+        ordering = ["street", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["street", "kind"], name="visit_rule_unique_street_kind"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(street__isnull=True), name="visit_rule_unique_default_kind"
+            ),
+            models.CheckConstraint(condition=Q(min_interval_days__gte=1), name="visit_rule_interval_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street or _('全区')} {self.get_kind_display()} ≤{self.min_interval_days}天"
