@@ -1,0 +1,103 @@
+"""Notifications are created once per (recipient, key) and delivered to channels once."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from crm.models import Notification, NotificationPreference
+from crm.services.notifications import Message, deliver_pending, mark_read, notify, unread_count
+
+TZ = ZoneInfo("Asia/Shanghai")
+pytestmark = pytest.mark.django_db
+
+
+def at(*args):
+    return dt.datetime(*args, tzinfo=TZ)
+
+
+def test_the_same_key_never_creates_a_second_notification(officer, manager):
+    message = Message(key="appeal:1:breach:v1", kind="appeal_breach", title="诉求已超期")
+    assert notify([officer, manager], message, now=at(2026, 3, 9, 10)) == 2
+    assert notify([officer, manager], message, now=at(2026, 3, 9, 10, 5)) == 0
+    assert Notification.objects.count() == 2
+
+
+def test_a_new_key_re_arms_the_notification(officer):
+    notify([officer], Message(key="appeal:1:warn:v1", kind="k", title="t"), now=at(2026, 3, 9, 10))
+    assert notify([officer], Message(key="appeal:1:warn:v2", kind="k", title="t"), now=at(2026, 3, 9, 10)) == 1
+
+
+def test_non_urgent_messages_wait_for_office_hours_and_urgent_ones_do_not(officer):
+    friday_night = at(2026, 2, 13, 21)
+    notify([officer], Message(key="a", kind="k", title="普通"), now=friday_night)
+    notify([officer], Message(key="b", kind="k", title="紧急", level=Notification.Level.URGENT), now=friday_night)
+    normal = Notification.objects.get(key="a")
+    urgent = Notification.objects.get(key="b")
+    assert normal.deliver_after == at(2026, 2, 14, 9)  # Saturday 14 Feb 2026 is a make-up working day
+    assert urgent.deliver_after == friday_night
+
+
+def test_delivery_sends_each_email_once(officer):
+    notify([officer], Message(key="a", kind="k", title="请签收诉求"), now=at(2026, 3, 9, 10))
+    assert deliver_pending(now=at(2026, 3, 9, 10, 1)) == 1
+    assert deliver_pending(now=at(2026, 3, 9, 10, 2)) == 0
+    assert [m.subject for m in mail.outbox] == ["请签收诉求"]
+
+
+def test_delivery_waits_until_deliver_after(officer):
+    notify([officer], Message(key="a", kind="k", title="t"), now=at(2026, 2, 13, 21))
+    assert deliver_pending(now=at(2026, 2, 13, 22)) == 0
+    assert deliver_pending(now=at(2026, 2, 14, 9, 1)) == 1
+
+
+def test_users_choose_what_they_receive(officer):
+    NotificationPreference.objects.create(user=officer, kind="digest", in_app=False, email=False, webhook=False)
+    NotificationPreference.objects.create(user=officer, kind="quiet", in_app=True, email=False)
+    assert notify([officer], Message(key="a", kind="digest", title="t"), now=at(2026, 3, 9, 10)) == 0
+    notify([officer], Message(key="b", kind="quiet", title="t"), now=at(2026, 3, 9, 10))
+    deliver_pending(now=at(2026, 3, 9, 11))
+    assert mail.outbox == []
+
+
+def test_webhook_channel_posts_json(officer, settings, monkeypatch):
+    import json
+
+    from crm.services import notifications
+
+    sent = []
+
+    class FakeResponse:
+        def close(self):
+            pass
+
+    def fake_urlopen(request, timeout):
+        sent.append(json.loads(request.data))
+        return FakeResponse()
+
+    monkeypatch.setattr(notifications.urllib.request, "urlopen", fake_urlopen)
+    settings.NOTIFICATION_WEBHOOK_URL = "http://127.0.0.1:9/bot"
+    settings.NOTIFICATION_CHANNELS = ["crm.services.notifications.webhook_channel"]
+    notify([officer], Message(key="a", kind="k", title="督办提醒", body="某诉求已挂单督办"), now=at(2026, 3, 9, 10))
+    deliver_pending(now=at(2026, 3, 9, 11))
+    assert sent == [{"msgtype": "text", "text": {"content": "督办提醒\n某诉求已挂单督办"}}]
+
+
+def test_a_failing_channel_does_not_block_delivery(officer, settings):
+    settings.NOTIFICATION_CHANNELS = ["tests.crm.test_notifications.broken_channel"]
+    notify([officer], Message(key="a", kind="k", title="t"), now=at(2026, 3, 9, 10))
+    assert deliver_pending(now=at(2026, 3, 9, 11)) == 1
+    assert Notification.objects.get().delivered_at is not None
+
+
+def broken_channel(notification):
+    raise ConnectionError("bot unreachable")
+
+
+def test_unread_count_and_mark_read(officer):
+    notify([officer], Message(key="a", kind="k", title="t"), now=at(2026, 3, 9, 10))
+    notify([officer], Message(key="b", kind="k", title="t"), now=at(2026, 3, 9, 10))
+    assert unread_count(officer) == 2
+    mark_read(officer)
+    assert unread_count(officer) == 0
