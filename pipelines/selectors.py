@@ -1,0 +1,213 @@
+"""Read queries for the pipeline pages and exports. Every one starts from `visible_to(user)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from crm.models import User
+from pipelines.metrics import METRICS, Scope
+from pipelines.models import PIPELINE, Project, ScopeKind, Stage, Target, TargetSnapshot
+
+BOARD_CARDS_PER_STAGE = 30
+LIST_PAGE_SIZE = 50
+
+
+def projects_for_enterprise(enterprise, user: User) -> QuerySet:
+    """Projects linked to a firm, as the user may see them (the enterprise 360° page calls this)."""
+    return (Project.objects.visible_to(user).filter(enterprise=enterprise)
+            .select_related("officer", "team").order_by("-touched_at"))
+
+
+@dataclass
+class ProjectFilters:
+    stage: str = ""
+    tier: str = ""
+    cluster: int | None = None
+    officer: int | None = None
+    team: int | None = None
+    q: str = ""
+    overdue: bool = False
+
+    @classmethod
+    def from_query(cls, params) -> ProjectFilters:
+        def as_int(name):
+            value = params.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        return cls(stage=params.get("stage", ""), tier=params.get("tier", ""), cluster=as_int("cluster"),
+                   officer=as_int("officer"), team=as_int("team"), q=params.get("q", "").strip()[:50],
+                   overdue=params.get("overdue") == "1")
+
+    def apply(self, qs: QuerySet, *, with_stage: bool = True) -> QuerySet:
+        if with_stage and self.stage in Stage.values:
+            qs = qs.filter(stage=self.stage)
+        if self.tier:
+            qs = qs.filter(tier=self.tier)
+        if self.cluster:
+            qs = qs.filter(clusters=self.cluster)
+        if self.officer:
+            qs = qs.filter(officer_id=self.officer)
+        if self.team:
+            qs = qs.filter(team_id=self.team)
+        if self.q:
+            qs = qs.filter(Q(name__contains=self.q) | Q(investor_name__contains=self.q))
+        if self.overdue:
+            qs = qs.open().filter(next_action_due__lt=timezone.localdate())
+        return qs
+
+
+def board(user: User, filters: ProjectFilters) -> list[dict]:
+    """Columns of the kanban: the pipeline stages plus 暂缓 (lost projects are on the list only)."""
+    base = filters.apply(Project.objects.visible_to(user), with_stage=False)
+    counts = dict(base.values_list("stage").annotate(n=Count("pk")).order_by())
+    columns = []
+    for stage in [*PIPELINE, Stage.PAUSED]:
+        cards = list(base.filter(stage=stage).select_related("officer", "team")
+                     .order_by("-touched_at", "-pk")[:BOARD_CARDS_PER_STAGE])
+        columns.append({"stage": stage, "label": stage.label, "count": counts.get(stage.value, 0), "cards": cards})
+    return columns
+
+
+def project_page(user: User, filters: ProjectFilters, before: int | None = None) -> tuple[list[Project], int | None]:
+    """Keyset page, newest first. Returns the rows and the key of the next page (or None)."""
+    qs = filters.apply(Project.objects.visible_to(user)).select_related("officer", "team").order_by("-pk")
+    if filters.cluster:
+        qs = qs.distinct()
+    if before:
+        qs = qs.filter(pk__lt=before)
+    rows = list(qs[: LIST_PAGE_SIZE + 1])
+    more = len(rows) > LIST_PAGE_SIZE
+    rows = rows[:LIST_PAGE_SIZE]
+    return rows, (rows[-1].pk if more else None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The 挂图作战 dashboard
+
+
+@dataclass
+class TargetProgress:
+    target: Target
+    label: str
+    unit: str
+    manual: bool
+    actual: Decimal
+    percent: float | None
+    elapsed: float
+    status: str  # ahead / on_track / behind / done
+    months: list[dict] = field(default_factory=list)
+    quarters: list[dict] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return {"done": "已完成", "ahead": "超进度", "on_track": "基本同步", "behind": "滞后"}[self.status]
+
+    @property
+    def light(self) -> str:
+        return {"done": "green", "ahead": "green", "on_track": "yellow", "behind": "red"}[self.status]
+
+
+def year_elapsed(year: int, today: dt.date) -> float:
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if today < start:
+        return 0.0
+    if today > end:
+        return 100.0
+    return round(((today - start).days + 1) / ((end - start).days + 1) * 100, 1)
+
+
+def status_for(percent: float | None, elapsed: float) -> str:
+    """The one rule for ahead/behind: within 10 points of the calendar is on track."""
+    if percent is None:
+        return "on_track"
+    if percent >= 100:
+        return "done"
+    if percent >= elapsed:
+        return "ahead"
+    if percent >= elapsed - 10:
+        return "on_track"
+    return "behind"
+
+
+def progress(target: Target, today: dt.date, *, with_periods: bool = False) -> TargetProgress:
+    metric = METRICS.get(target.metric)
+    start, end = dt.date(target.year, 1, 1), min(dt.date(target.year, 12, 31), today)
+    if metric is None or metric.manual:
+        actual = target.manual_actual or Decimal(0)
+    else:
+        actual = metric.compute(Scope.of_target(target), start, end).value if start <= end else Decimal(0)
+    percent = float(actual / target.target_value * 100) if target.target_value else None
+    elapsed = year_elapsed(target.year, today)
+    item = TargetProgress(
+        target=target, label=str(metric.label) if metric else target.metric, unit=str(metric.unit) if metric else "",
+        manual=bool(metric is None or metric.manual), actual=actual,
+        percent=round(percent, 1) if percent is not None else None, elapsed=elapsed,
+        status=status_for(percent, elapsed),
+    )
+    if with_periods:
+        snaps = TargetSnapshot.objects.filter(target=target).order_by("period_start")
+        cumulative = Decimal(0)
+        for snap in snaps:
+            row = {"label": snap.period_label, "value": snap.value, "corrected": snap.corrected_value,
+                   "final": snap.is_final, "start": snap.period_start}
+            if snap.period_kind == TargetSnapshot.PeriodKind.MONTH:
+                cumulative += snap.effective_value
+                row["cumulative"] = cumulative
+                item.months.append(row)
+            else:
+                item.quarters.append(row)
+    return item
+
+
+def targets_for(user: User, year: int, street_id: int | None = None) -> QuerySet:
+    qs = Target.objects.visible_to(user).filter(year=year).select_related("street", "team", "officer")
+    if street_id:
+        qs = qs.filter(street_id=street_id)
+    return qs
+
+
+def dashboard(user: User, year: int, street_id: int | None = None, today: dt.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    targets = list(targets_for(user, year, street_id))
+    order = list(METRICS)
+
+    def key(t):
+        return (t.street_id, order.index(t.metric) if t.metric in order else 99, str(t.scope_label))
+
+    street_rows = [progress(t, today, with_periods=True) for t in sorted(targets, key=key)
+                   if t.scope_kind == ScopeKind.STREET]
+    team_rows = [progress(t, today) for t in sorted(targets, key=key) if t.scope_kind == ScopeKind.TEAM]
+    officer_rows = [progress(t, today) for t in sorted(targets, key=key) if t.scope_kind == ScopeKind.OFFICER]
+    return {"year": year, "today": today, "elapsed": year_elapsed(year, today), "street_rows": street_rows,
+            "team_rows": team_rows, "officer_rows": officer_rows}
+
+
+def chart_data(rows: list[TargetProgress]) -> list[dict]:
+    """What pipelines/static/pipelines/dashboard.js draws: cumulative monthly progress against the target."""
+    data = []
+    for row in rows:
+        if row.manual:
+            continue
+        data.append({
+            "id": row.target.pk, "label": row.label, "unit": row.unit, "target": float(row.target.target_value),
+            "months": [r["label"][5:] for r in row.months],
+            "cumulative": [float(r["cumulative"]) for r in row.months],
+            "monthly": [float(r["corrected"] if r["corrected"] is not None else r["value"]) for r in row.months],
+        })
+    return data
+
+
+def drilldown(user: User, target: Target, start: dt.date, end: dt.date):
+    """The rows behind a number, limited to what the user may see."""
+    metric = METRICS[target.metric]
+    rows = metric.compute(Scope.of_target(target), start, end).rows
+    if rows is None:
+        return metric, []
+    model = rows.model
+    visible = model.objects.visible_to(user).filter(pk__in=rows.values("pk"))
+    return metric, visible
