@@ -1,0 +1,87 @@
+"""import_namelist PATH --list KIND [--year YYYY] [--street CODE] [--dry-run] [--report OUT.xlsx]
+
+The last line of output is one JSON object (rows, created, updated, unchanged, errors, duplicates, …).
+Exit 0 when the file was processed (row errors allowed), 2 with a one-line message when it cannot be used.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from crm.models import Street
+from namelists import services
+from namelists.models import ImportBatch, ListKind
+from namelists.reader import FileRejected
+
+
+class UnusableFile(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "导入统计局/工信局/科创局名录（Excel/CSV）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--list", dest="list_kind", required=True, choices=ListKind.values)
+        parser.add_argument("--year", type=int)
+        parser.add_argument("--street", help="街道区划代码（9 位），限定/指定街道")
+        parser.add_argument("--dry-run", action="store_true", help="只预览，不写入")
+        parser.add_argument("--report", help="把问题行写入该 .xlsx 文件")
+        parser.add_argument("--close-missing", action="store_true", help="关闭不在名单中的企业的同类分类")
+
+    def execute(self, *args, **options):
+        try:
+            return super().execute(*args, **options)
+        except UnusableFile as exc:
+            self.stderr.write(f"错误：{exc}")
+            sys.exit(2)
+
+    def handle(self, path, list_kind, year=None, street=None, dry_run=False, report=None, close_missing=False,
+               **options):
+        file = Path(path)
+        if not file.is_file():
+            raise UnusableFile(f"文件不存在：{path}")
+        street_obj = None
+        if street:
+            street_obj = Street.objects.filter(code=street.strip()).first()
+            if street_obj is None:
+                raise UnusableFile(f"街道代码“{street}”不存在")
+        data = file.read_bytes()
+        try:
+            if dry_run:
+                analysis = services.analyse(data, file.name, list_kind, year, street_obj, close_missing=close_missing)
+                counts, issues = analysis.counts, analysis.issues
+                report_bytes = services.error_report(analysis) if report else None
+                batch_id = None
+            else:
+                with transaction.atomic():
+                    batch = services.create_batch(None, data, file.name, list_kind, year, street_obj, close_missing)
+                batch = services.commit_batch(batch.pk)
+                if batch.status != ImportBatch.Status.COMMITTED:
+                    raise UnusableFile(batch.message or "导入失败")
+                counts = batch.counts
+                issues = list(batch.issues.all())
+                report_bytes = batch.report.read() if (report and batch.report) else None
+                batch_id = batch.pk
+        except FileRejected as exc:
+            raise UnusableFile(str(exc)) from None
+        except services.ImportRefused as exc:
+            raise UnusableFile(str(exc)) from None
+        if report:
+            if report_bytes is None:
+                report_bytes = services.empty_report()
+            Path(report).write_bytes(report_bytes)
+        for issue in issues[:50]:
+            self.stdout.write(f"第 {issue.row} 行 {issue.column}：{issue.reason}")
+        if len(issues) > 50:
+            self.stdout.write(f"……另有 {len(issues) - 50} 条问题，见问题报告")
+        result = {k: counts.get(k, 0) for k in ("rows", "created", "updated", "unchanged", "errors", "duplicates",
+                                                  "warnings", "other_street", "closed", "field_changes")}
+        result.update(year=counts.get("year"), dry_run=dry_run, batch=batch_id)
+        self.stdout.write(json.dumps(result, ensure_ascii=False))

@@ -1,0 +1,237 @@
+"""Row validation: raw cells → clean records and issues (sheet, Excel row, column, reason in Chinese).
+
+Rules (documented in namelists/README.md):
+- a row is *rejected* when its code is missing/invalid, or it is a new firm without a usable name or street;
+- a bad value in any other column is reported and that value alone is not written (the row still imports);
+- blank rows, "注：…" footnotes and 合计 rows are skipped silently;
+- the same code twice: rows merge in file order, a later non-empty value overrides an earlier one, and every
+  repeated row is reported as a duplicate pointing at the first row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from enterprises.uscc import USCCError
+from enterprises.uscc import validate as validate_uscc
+
+from .headers import FIELDS
+
+_SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_INDUSTRY = re.compile(r"^([A-T])?(\d{2,4})?$")
+_NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+FOOTNOTE_PREFIXES = ("注", "说明", "备注", "数据来源", "资料来源", "制表", "填表", "审核", "合计", "总计", "小计")
+EMPTY_MARKS = {"", "-", "--", "—", "——", "/", "无", "n/a", "na", "null", "none"}
+
+
+@dataclass
+class Issue:
+    row: int  # as Excel shows it (1-based)
+    column: str  # header text as in the file, or the field label
+    value: str
+    reason: str
+    severity: str = "error"  # error = row rejected; warning = value skipped, row imported; duplicate; skipped
+
+
+@dataclass
+class Record:
+    code: str
+    row: int
+    values: dict = field(default_factory=dict)  # field → clean value (only fields present and valid)
+    rows: list[int] = field(default_factory=list)  # every file row merged into this record
+
+
+def clean_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+
+
+def normalise_name(value: object) -> str:
+    """Trailing/inner odd spaces removed; brackets written the Chinese way (full width), as firms register them."""
+    text = clean_text(value)
+    text = text.replace("(", "（").replace(")", "）")
+    return re.sub(r"\s*（\s*", "（", re.sub(r"\s*）\s*", "）", text))
+
+
+def parse_number(value: object, *, integer: bool = False) -> Decimal | int | None:
+    """Numbers from cells: floats as given, text with thousands separators and full-width digits. Raises ValueError."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("不是数字")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and value != value:  # NaN
+            return None
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        text = clean_text(value).replace(" ", "")
+        if text.lower() in EMPTY_MARKS:
+            return None
+        if not _NUMBER.match(text):
+            raise ValueError(f"“{text}”不是数字")
+        number = Decimal(text.replace(",", ""))
+    if integer:
+        if number != number.to_integral_value():
+            raise ValueError(f"应为整数，实为 {number}")
+        if number < 0:
+            raise ValueError("不能为负数")
+        return int(number)
+    if abs(number) >= Decimal("1e14"):
+        raise ValueError("数值过大")
+    return number.quantize(Decimal("0.01"))
+
+
+def parse_date(value: object) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = clean_text(value)
+    if text.lower() in EMPTY_MARKS:
+        return None
+    m = re.match(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$", text) or re.match(r"^(\d{4})(\d{2})(\d{2})$", text)
+    if not m:
+        raise ValueError(f"“{text}”不是日期（应为 2025-03-01 或 2025年3月1日）")
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ValueError(f"“{text}”不是有效日期") from None
+
+
+class IndustryTable:
+    """GB/T 4754-2017 codes from the database, loaded once per import: code → (id, section)."""
+
+    def __init__(self) -> None:
+        from enterprises.models import IndustryCategory
+
+        self.by_code = {code: (pk, section) for pk, code, section in
+                        IndustryCategory.objects.values_list("id", "code", "section")}
+
+    def parse(self, value: object) -> tuple[int, str]:
+        """'3982', 'C3982', 'c 3982', '3982 电子电路制造', 3982.0 → (id, code). Raises ValueError."""
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(f"行业代码“{value}”不是整数代码")
+            if value < 1000:
+                raise ValueError("行业代码被存为数字，前导零可能已丢失，请将该列设为文本")
+        text = clean_text(value).upper()
+        head = text.split(" ", 1)[0] if " " in text and not re.match(r"^[A-T]\s+\d", text) else text.replace(" ", "")
+        head = re.sub(r"[^\dA-Z]+$", "", head)
+        m = _INDUSTRY.match(head)
+        if not head or not m or not (m[1] or m[2]):
+            raise ValueError(f"行业代码“{text}”格式不对（应为 4 位小类代码，如 3982 或 C3982）")
+        letter, digits = m[1], m[2]
+        code = digits or letter
+        entry = self.by_code.get(code)
+        if entry is None:
+            raise ValueError(f"行业代码“{code}”不在《国民经济行业分类》(GB/T 4754-2017) 中")
+        if letter and digits and entry[1] != letter:
+            raise ValueError(f"行业代码“{head}”的门类字母与代码不符（{code} 属于 {entry[1]} 门类）")
+        return entry[0], code
+
+
+@dataclass
+class Parsed:
+    records: dict[str, Record]
+    issues: list[Issue]
+    rows_seen: int  # data rows that were not blank/footnotes
+    duplicates: int
+    rejected_rows: set[int]
+    raw_rows: dict[int, list]  # Excel row → original cells, for rows with issues (error report)
+
+
+def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: dict[int, str],
+               industries: IndustryTable) -> Parsed:
+    """Validate every data row below the header. Nothing here touches the database except the industry table."""
+    by_field = {f: c for c, f in mapping.items() if f}
+    code_col = by_field["uscc"]
+    label = {c: (headers[c] if c < len(headers) and headers[c] else str(FIELDS[f][0])) for c, f in mapping.items() if f}
+    records: dict[str, Record] = {}
+    issues: list[Issue] = []
+    rejected: set[int] = set()
+    raw_rows: dict[int, list] = {}
+    rows_seen = duplicates = 0
+
+    def problem(row_no, col, value, reason, severity="error", row=None):
+        issues.append(Issue(row_no, label.get(col, ""), clean_text(value)[:200], reason, severity))
+        if row is not None:
+            raw_rows.setdefault(row_no, row)
+
+    for index in range(header_row + 1, len(rows)):
+        row = rows[index]
+        row_no = index + 1
+        cells = [v for v in row if v not in (None, "")]
+        if not cells or all(clean_text(v) == "" for v in cells):
+            continue
+        raw_code = row[code_col] if code_col < len(row) else None
+        if raw_code in (None, "") or clean_text(raw_code) == "":
+            first = clean_text(cells[0])
+            if first.startswith(FOOTNOTE_PREFIXES) or len(cells) == 1:
+                continue  # footnote, total or a stray remark
+            rows_seen += 1
+            problem(row_no, code_col, "", "统一社会信用代码为空，该行未导入", row=row)
+            rejected.add(row_no)
+            continue
+        rows_seen += 1
+        try:
+            code = validate_uscc(raw_code).code
+        except USCCError as exc:
+            shown = str(raw_code)
+            problem(row_no, code_col, shown, f"{exc}，该行未导入", row=row)
+            rejected.add(row_no)
+            continue
+        values: dict = {}
+        for col, fname in mapping.items():
+            if not fname or fname == "uscc" or col >= len(row):
+                continue
+            raw = row[col]
+            if raw is None or (isinstance(raw, str) and clean_text(raw).lower() in EMPTY_MARKS):
+                continue
+            try:
+                values[fname] = _parse_field(fname, raw, industries)
+            except ValueError as exc:
+                problem(row_no, col, raw, f"{exc}，该值未导入", "warning", row)
+        values = {k: v for k, v in values.items() if v not in (None, "")}
+        existing = records.get(code)
+        if existing is None:
+            records[code] = Record(code, row_no, values, [row_no])
+            continue
+        duplicates += 1
+        conflicts = [str(FIELDS[k][0]) for k, v in values.items() if k in existing.values and existing.values[k] != v]
+        reason = f"与第 {existing.row} 行重复（同一代码），已合并：后出现的非空值优先"
+        if conflicts:
+            reason += f"；取值不同的列：{'、'.join(conflicts)}"
+        problem(row_no, code_col, code, reason, "duplicate", row)
+        existing.values.update(values)
+        existing.rows.append(row_no)
+    return Parsed(records, issues, rows_seen, duplicates, rejected, raw_rows)
+
+
+def _parse_field(fname: str, raw: object, industries: IndustryTable):
+    if fname == "name":
+        name = normalise_name(raw)
+        if len(name) > 200:
+            raise ValueError("名称过长（超过 200 字）")
+        if len(name) < 2:
+            raise ValueError("名称过短")
+        return name
+    if fname == "industry":
+        return industries.parse(raw)
+    if fname in ("revenue", "output_value", "tax"):
+        return parse_number(raw)
+    if fname == "employees":
+        return parse_number(raw, integer=True)
+    if fname in ("issued_on", "listed_on", "entered_on"):
+        return parse_date(raw)
+    if fname == "stock_code":
+        return clean_text(raw).replace(" ", "").upper()[:12]
+    return clean_text(raw)[:200]

@@ -1,0 +1,173 @@
+"""Reading a name-list file into plain rows: sniff the real format from its bytes, enforce the limits, decode.
+
+Everything here works on bytes and returns `Sheet`s of Python values; it knows nothing of enterprises.
+A file that cannot be used raises `FileRejected` with a one-line reason in Chinese.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class FileRejected(Exception):
+    """The file cannot be used at all (format, corruption, encryption, limits, no header)."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list]  # row i is Excel row i + 1 (leading empty rows kept so numbers match what the user sees)
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+
+def sniff(data: bytes, filename: str = "") -> str:
+    """'xlsx', 'xls' or 'csv' from the content. The extension is only a hint for the error message."""
+    if data.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if data.startswith(OLE2_MAGIC):
+        # Legacy .xls and password-protected .xlsx are both OLE2 compound files; the latter holds an
+        # "EncryptionInfo" stream whose UTF-16 name appears in the directory.
+        if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000] or "EncryptedPackage".encode("utf-16-le") in data:
+            raise FileRejected("文件已加密（设置了打开密码），请在 Excel 中取消密码后重新上传")
+        return "xls"
+    head = data[:4096]
+    if b"\x00" in head.lstrip(b"\xff\xfe\xef\xbb\xbf") and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected("不是电子表格文件（无法识别的二进制格式），请上传 .xlsx、.xls 或 .csv 文件")
+    if head[:5] in (b"%PDF-",) or head[:4] in (b"\x89PNG", b"Rar!") or head[:3] == b"\xff\xd8\xff":
+        raise FileRejected("不是电子表格文件，请上传 .xlsx、.xls 或 .csv 文件")
+    lowered = head.lower()
+    if lowered.lstrip().startswith((b"<html", b"<!doctype", b"<?xml")):
+        raise FileRejected("不是电子表格文件（似乎是网页/XML），请在 Excel 中另存为 .xlsx 后上传")
+    return "csv"
+
+
+def check_size(size: int) -> None:
+    limit = settings.NAMELIST_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise FileRejected(f"文件过大：{size / 1048576:.1f} MB，上限 {limit / 1048576:.0f} MB")
+    if size == 0:
+        raise FileRejected("文件为空")
+
+
+def check_zip(data: bytes) -> None:
+    """Zip-bomb guard: add up the declared uncompressed sizes before anything decompresses them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile:
+        raise FileRejected("文件已损坏（不是有效的 .xlsx 压缩包）") from None
+    names = {i.filename for i in infos}
+    if "EncryptedPackage" in names:
+        raise FileRejected("文件已加密，请取消密码后重新上传")
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise FileRejected("压缩包不是 Excel 工作簿（缺少 xl/ 内容），请上传 .xlsx、.xls 或 .csv 文件")
+    total = sum(i.file_size for i in infos)
+    limit = settings.NAMELIST_MAX_UNCOMPRESSED_BYTES
+    if total > limit:
+        raise FileRejected(f"文件解压后过大（{total / 1048576:.0f} MB，上限 {limit / 1048576:.0f} MB），疑似压缩炸弹，已拒绝")
+    for info in infos:
+        if info.compress_size and info.file_size / info.compress_size > 1000 and info.file_size > 10 * 1048576:
+            raise FileRejected("文件压缩比异常（疑似压缩炸弹），已拒绝")
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK and GB2312)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileRejected("CSV 编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）") from None
+
+
+def read_csv(data: bytes) -> list[Sheet]:
+    text = decode_csv(data)
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+    return [Sheet("CSV", rows)]
+
+
+def read_workbook(data: bytes, kind: str) -> list[Sheet]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own error types for every kind of corruption
+        text = str(exc).lower()
+        if "password" in text or "encrypt" in text:
+            raise FileRejected("文件已加密（设置了打开密码），请取消密码后重新上传") from None
+        raise FileRejected(f"文件已损坏或不是有效的 {'.xlsx' if kind == 'xlsx' else '.xls'} 文件") from None
+    sheets = []
+    try:
+        for meta in wb.sheets_metadata:
+            if str(getattr(meta, "typ", "WorkSheet")).endswith("ChartSheet"):
+                continue
+            sheet = wb.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = []
+            try:
+                merged = list(sheet.merged_cell_ranges or [])
+            except Exception:  # .xls merged ranges are not always available; title merges matter little
+                merged = []
+            sheets.append(Sheet(meta.name, rows, merged))
+    except FileRejected:
+        raise
+    except Exception:
+        raise FileRejected("文件已损坏，无法读取工作表") from None
+    finally:
+        try:
+            wb.close()
+        except Exception:
+            pass
+    return sheets
+
+
+def fill_merged(sheet: Sheet) -> None:
+    """Copy a merged range's top-left value into every cell of the range (a street merged over ten firms)."""
+    for (r0, c0), (r1, c1) in sheet.merged:
+        if r0 >= len(sheet.rows) or (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
+            continue
+        top = sheet.rows[r0]
+        value = top[c0] if c0 < len(top) else ""
+        for r in range(r0, min(r1, len(sheet.rows) - 1) + 1):
+            row = sheet.rows[r]
+            for c in range(c0, c1 + 1):
+                if c < len(row) and (r, c) != (r0, c0):
+                    row[c] = value
+
+
+def read_file(data: bytes, filename: str = "") -> list[Sheet]:
+    """Bytes → sheets, or FileRejected. Applies every limit before parsing."""
+    check_size(len(data))
+    kind = sniff(data, filename)
+    if kind == "xlsx":
+        check_zip(data)
+        sheets = read_workbook(data, kind)
+    elif kind == "xls":
+        sheets = read_workbook(data, kind)
+    else:
+        sheets = read_csv(data)
+    max_rows = settings.NAMELIST_MAX_ROWS
+    for sheet in sheets:
+        if len(sheet.rows) > max_rows + 50:
+            raise FileRejected(f"行数过多：工作表“{sheet.name}”有 {len(sheet.rows)} 行，上限 {max_rows} 行，请拆分后导入")
+        fill_merged(sheet)
+    return sheets
