@@ -88,3 +88,23 @@ def next_year_warning(today: dt.date) -> str | None:
         f"{next_year} 年放假安排尚未录入，节假日按暂定规则（周一至周五上班）计算，相关期限均标注为“暂定”。"
         "国务院办公厅公布后请在“工作日历”中录入并设为正式。"
     )
+
+
+def warn_admins_if_next_year_provisional(today: dt.date) -> int:
+    """Notify administrators (in-app and email) once a week while next year is still provisional from 1 October."""
+    from django.db.models import Q
+
+    from crm.models import Role, User
+    from crm.services.notifications import Message, notify
+
+    warning = next_year_warning(today)
+    if warning is None:
+        return 0
+    iso_year, iso_week, _ = today.isocalendar()
+    admins = User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
+    message = Message(
+        key=f"calendar-provisional:{today.year + 1}:{iso_year}-W{iso_week:02d}", kind="calendar_provisional",
+        title=f"{today.year + 1} 年放假安排尚未录入", body=warning, url="/calendar/",
+    )
+    return notify(admins, message)
+

@@ -111,3 +111,14 @@ def test_next_year_warning_appears_from_october_until_next_year_is_official():
 def test_migration_seeded_every_year_of_the_package_as_official():
     assert CalendarYear.objects.filter(year=2026, status="official").exists()
     assert SpecialDay.objects.get(date=dt.date(2026, 2, 14)).kind == "workday"
+
+
+def test_administrators_are_warned_weekly_while_next_year_is_provisional(admin_user, officer):
+    from crm.models import Notification
+    from crm.services.calendar_admin import warn_admins_if_next_year_provisional
+
+    assert warn_admins_if_next_year_provisional(dt.date(2026, 9, 30)) == 0
+    assert warn_admins_if_next_year_provisional(dt.date(2026, 11, 23)) == 1
+    assert warn_admins_if_next_year_provisional(dt.date(2026, 11, 24)) == 0  # same week: not again
+    assert warn_admins_if_next_year_provisional(dt.date(2026, 11, 30)) == 1  # next week: again
+    assert not Notification.objects.filter(recipient=officer).exists()
