@@ -141,3 +141,10 @@ def test_csrf_is_enforced_on_state_changing_requests(officer):
 
 def test_role_enum_has_the_five_roles():
     assert set(Role.values) == {"officer", "statistician", "manager", "department", "admin"}
+
+
+def test_the_shell_is_translated_to_english(client_for, officer):
+    client = client_for(officer)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("home")).content.decode()
+    assert "Log out" in body and "退出登录" not in body
