@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class NamelistsConfig(AppConfig):
     name = "namelists"
     verbose_name = _("名录导入")
+
+    def ready(self) -> None:
+        from crm.models import Role
+        from crm.registry import NavItem, registry
+
+        from .demo import load
+
+        registry.add_nav(NavItem(_("名录导入"), "namelists:index",
+                                 roles=(Role.STATISTICIAN, Role.ADMIN, Role.MANAGER), order=40))
+        registry.add_demo(20, "namelists", load)

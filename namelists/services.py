@@ -548,9 +548,35 @@ def _read_batch_file(batch: ImportBatch) -> bytes:
         return fh.read()
 
 
+def request_preview(batch: ImportBatch, actor) -> None:
+    """Mark the batch running and queue the dry run (inline when Celery runs eagerly)."""
+    check_can_import(actor, batch.street)
+    claimed = ImportBatch.objects.filter(
+        pk=batch.pk, status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.PREVIEWED, ImportBatch.Status.FAILED]
+    ).update(status=ImportBatch.Status.RUNNING, progress=0, progress_note="预览中", message="")
+    if not claimed:
+        raise ImportRefused("该批次正在处理或已导入")
+    from .tasks import preview_task
+
+    transaction.on_commit(lambda: preview_task.delay(batch.pk))
+
+
+def request_commit(batch: ImportBatch, actor) -> None:
+    check_can_import(actor, batch.street)
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
+        status=ImportBatch.Status.RUNNING, progress=0, progress_note="导入中")
+    if not claimed:
+        raise ImportRefused("只有已预览的批次可以提交")
+    from .tasks import commit_task
+
+    transaction.on_commit(lambda: commit_task.delay(batch.pk))
+
+
 def preview_batch(batch_id: int) -> ImportBatch:
     """Dry run: analyse and store counts, samples, issues and the error report. Writes nothing else."""
     batch = ImportBatch.objects.select_related("street").get(pk=batch_id)
+    if batch.status == ImportBatch.Status.COMMITTED:
+        return batch
     try:
         analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind, batch.year, batch.street,
                            batch.column_mapping, batch.close_missing, _progress_for(batch.id))
@@ -589,11 +615,13 @@ def _store_analysis(batch: ImportBatch, analysis: Analysis) -> None:
         batch.report.save(f"batch{batch.pk}_问题报告.xlsx", ContentFile(error_report(analysis)), save=False)
 
 
-def commit_batch(batch_id: int, actor=None) -> ImportBatch:
-    """Apply the import atomically. Any failure rolls everything back and marks the batch failed."""
-    claimed = ImportBatch.objects.filter(
-        pk=batch_id, status__in=[ImportBatch.Status.PREVIEWED, ImportBatch.Status.PENDING]
-    ).update(status=ImportBatch.Status.RUNNING, progress=0, progress_note="开始导入")
+def commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
+    """Apply the import atomically. Any failure rolls everything back and marks the batch failed.
+
+    `claimed`: the caller (request_commit) already moved the batch to running."""
+    statuses = [ImportBatch.Status.RUNNING] if claimed else [ImportBatch.Status.PREVIEWED, ImportBatch.Status.PENDING]
+    claimed = ImportBatch.objects.filter(pk=batch_id, status__in=statuses).update(
+        status=ImportBatch.Status.RUNNING, progress=0, progress_note="开始导入")
     batch = ImportBatch.objects.select_related("street").get(pk=batch_id)
     if not claimed:
         raise ImportRefused(f"批次状态为“{batch.get_status_display()}”，不能提交")
