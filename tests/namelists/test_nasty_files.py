@@ -1,0 +1,200 @@
+"""Hand-made lists with everything real files do: notes sheet first, title rows, merged cells, header variants,
+full-width/lower-case codes, codes as numbers, blank and footnote rows, duplicates, GBK CSV, legacy .xls."""
+
+import random
+from decimal import Decimal
+
+import pytest
+
+from enterprises.models import AnnualFigure, Classification, Enterprise
+from namelists import services
+from namelists.models import ImportBatch, ImportIssue
+from tests.namelists.factories import csv_bytes, guangming_streets, make_code, wrong_check, xlsx_bytes
+
+RNG = random.Random(7)
+A, B, C, D, E = (make_code(RNG) for _ in range(5))
+
+
+@pytest.fixture
+def streets(db):
+    return guangming_streets()
+
+
+def nasty_xlsx() -> bytes:
+    fullwidth = "".join(chr(ord(ch) + 0xFEE0) for ch in B)
+    notes = [["填表说明"], ["1. 本表由区统计局提供"], ["2. 统一社会信用代码请设为文本"]]
+    data = [
+        ["2024年马田街道规模以上工业企业名录", None, None, None, None, None, None],
+        ["单位：万元、人", None, None, None, None, None, None],
+        [None] * 7,
+        ["序 号", "信用代码", "单位名称", "主营业务收入(万元)", "国民经济行业代码", "所属社区", "从业人员"],
+        [1, A, "深圳市甲科技有限公司", 1234.5, "C3982", "薯田埔社区", 100],       # row 5
+        [2, f" {fullwidth}\u3000", "深圳市乙科技有限公司 ", "12,345.6", "3982 电子电路制造", "合水口社区", "1,200"],
+        [None] * 7,                                                                # row 7 blank
+        [3, C.lower(), "乙丙(深圳)科技有限公司  ", "99", "3976", "不存在社区", 50],  # row 8
+        [4, 9.144031164438865e17, "深圳市丁科技有限公司", 10, "3976", "石围社区", 5],  # row 9: number
+        [5, wrong_check(D), "深圳市戊科技有限公司", 10, "3976", "石围社区", 5],          # row 10
+        [6, A, "深圳市甲科技有限公司", 2000, "", "", ""],                              # row 11 duplicate of 5
+        [7, E, "深圳市己科技有限公司", "abc", "9999", "将围社区", 1.5],                # row 12 bad values
+        [None] * 7,
+        ["注：1. 营业收入为快报数", None, None, None, None, None, None],
+    ]
+    return xlsx_bytes({"说明": notes, "名录": data}, merges={"名录": ["A1:G1"]})
+
+
+def commit(data, name, kind="sishang", **kwargs):
+    batch = services.create_batch(None, data, name, kind, **kwargs)
+    return services.commit_batch(batch.pk)
+
+
+def test_nasty_xlsx_is_read_mapped_and_validated_row_by_row(streets):
+    batch = commit(nasty_xlsx(), "名录.xlsx", street=streets["440311006"])
+    assert batch.status == ImportBatch.Status.COMMITTED, batch.message
+    assert batch.sheet_name == "名录" and batch.header_row == 4 and batch.year == 2024
+    assert set(Enterprise.objects.values_list("uscc", flat=True)) == {A, B, C, E}
+    assert batch.counts["rows"] == 7 and batch.counts["duplicates"] == 1 and batch.counts["errors"] == 2
+
+    issues = {(i.row, i.severity): i for i in ImportIssue.objects.filter(batch=batch)}
+    assert "科学计数法" in issues[(9, "error")].reason and issues[(9, "error")].column == "信用代码"
+    assert "校验位" in issues[(10, "error")].reason
+    assert "第 5 行" in issues[(11, "duplicate")].reason and "营业收入" in issues[(11, "duplicate")].reason
+    assert issues[(8, "warning")].column == "所属社区"
+    warnings_12 = ImportIssue.objects.filter(batch=batch, row=12, severity="warning")
+    assert {w.column for w in warnings_12} == {"主营业务收入(万元)", "国民经济行业代码", "从业人员"}
+    assert all(w.sheet == "名录" for w in ImportIssue.objects.filter(batch=batch))
+
+    a = Enterprise.objects.get(uscc=A)
+    assert a.industry.code == "3982" and a.community.name == "薯田埔社区"
+    # Duplicate rule: the later non-empty value wins (2000), empty cells keep the earlier value.
+    assert AnnualFigure.objects.get(enterprise=a).revenue == 2000 and AnnualFigure.objects.get(enterprise=a).employees == 100
+    b = Enterprise.objects.get(uscc=B)
+    assert b.name == "深圳市乙科技有限公司" and b.industry.code == "3982"
+    assert AnnualFigure.objects.get(enterprise=b).revenue == Decimal("12345.60") and AnnualFigure.objects.get(enterprise=b).employees == 1200
+    assert Enterprise.objects.get(uscc=C).name == "乙丙（深圳）科技有限公司"
+    e = Enterprise.objects.get(uscc=E)
+    assert e.industry is None and not AnnualFigure.objects.filter(enterprise=e).exists()
+    assert Classification.objects.get(enterprise=e, kind="sishang").category == ""
+
+
+def test_error_report_has_original_rows_and_a_reason_column(streets):
+    from openpyxl import load_workbook
+
+    batch = commit(nasty_xlsx(), "名录.xlsx", street=streets["440311006"])
+    wb = load_workbook(batch.report.path, read_only=True)
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[0][0] == "行号" and rows[0][-1] == "原因" and "信用代码" in rows[0]
+    by_row = {r[0]: r for r in rows[1:]}
+    assert "9.14403116443886" in str(by_row[9][2]) and "科学计数法" in by_row[9][-1]
+    assert by_row[10][3] == "深圳市戊科技有限公司"
+
+
+def test_gbk_csv_and_utf8_bom_csv_read_the_same(streets):
+    rows = [["序号", "统一社会信用代码", "企业名称", "行业代码", "街道", "营业收入（万元）"],
+            ["1", A, "深圳市甲科技有限公司", "3982", "马田街道", "1,000"]]
+    for encoding in ("gbk", "utf-8-sig", "gb18030"):
+        analysis = services.analyse(csv_bytes(rows, encoding), "x.csv", "sishang", 2025, None)
+        assert analysis.counts["created"] == 1 and analysis.counts["errors"] == 0, encoding
+        assert analysis.plan.creates[0]["name"] == "深圳市甲科技有限公司"
+
+
+def test_legacy_xls_is_read(streets):
+    xlwt = pytest.importorskip("xlwt")
+    import io
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("名录")
+    for r, row in enumerate([["企业名录"], ["统一社会信用代码", "单位详细名称", "行业代码", "街道"],
+                             [A, "深圳市甲科技有限公司", "3982", "马田街道"], [9.144031164438865e17, "x公司", "3982", "马田街道"]]):
+        for c, value in enumerate(row):
+            ws.write(r, c, value)
+    out = io.BytesIO()
+    wb.save(out)
+    analysis = services.analyse(out.getvalue(), "old.xls", "sishang", 2025, None)
+    assert analysis.counts["created"] == 1 and analysis.counts["errors"] == 1
+    assert analysis.issues[0].row == 4
+
+
+def test_new_firm_without_any_street_is_rejected(streets):
+    rows = [["统一社会信用代码", "企业名称"], [A, "深圳市甲科技有限公司"]]
+    analysis = services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, None)
+    assert analysis.counts["created"] == 0 and analysis.counts["errors"] == 1
+    assert "街道" in analysis.issues[0].reason
+    # With --street the same row is accepted.
+    analysis = services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, streets["440311006"])
+    assert analysis.counts["created"] == 1
+
+
+def test_street_restriction_skips_rows_of_other_streets(streets):
+    rows = [["统一社会信用代码", "企业名称", "街道"], [A, "甲公司", "马田街道"], [B, "乙公司", "玉塘街道"], [C, "丙公司", ""]]
+    batch = commit(csv_bytes(rows), "x.csv", street=streets["440311006"])
+    assert set(Enterprise.objects.values_list("uscc", flat=True)) == {A, C}
+    assert set(Enterprise.objects.values_list("street__code", flat=True)) == {"440311006"}
+    assert batch.counts["other_street"] == 1
+    assert ImportIssue.objects.get(batch=batch, severity="skipped").row == 3
+
+
+def test_update_records_field_level_changes_for_the_enterprise_page(streets):
+    from namelists.selectors import changes_for_enterprise
+
+    header = ["统一社会信用代码", "企业名称", "街道", "营业收入", "行业代码"]
+    commit(csv_bytes([header, [A, "甲公司", "马田街道", "100", "3982"]]), "v1.csv", year=2025)
+    preview = services.analyse(csv_bytes([header, [A, "甲新名公司", "马田街道", "150", "3982"]]), "v2.csv",
+                               "sishang", 2025, None)
+    assert preview.counts["updated"] == 1
+    sample = preview.plan.samples["updated"][0]
+    assert ["enterprise", "name", "甲公司", "甲新名公司"] in sample["changes"]
+    assert ["figure:2025", "revenue", "100", "150"] in sample["changes"]
+    assert Enterprise.objects.get(uscc=A).name == "甲公司"  # preview wrote nothing
+
+    batch = commit(csv_bytes([header, [A, "甲新名公司", "马田街道", "150", "3982"]]), "v2.csv", year=2025)
+    ent = Enterprise.objects.get(uscc=A)
+    assert ent.name == "甲新名公司" and ent.former_names[0]["name"] == "甲公司"
+    changes = changes_for_enterprise(ent)
+    assert {(c.field, c.before, c.after) for c in changes if c.batch_id == batch.pk} == {
+        ("name", "甲公司", "甲新名公司"), ("revenue", "100", "150")}
+
+
+def test_close_missing_removes_facts_of_firms_no_longer_on_the_list(streets):
+    header = ["统一社会信用代码", "企业名称", "街道", "行业代码"]
+    commit(csv_bytes([header, [A, "甲公司", "马田街道", "3982"], [B, "乙公司", "马田街道", "3982"]]), "v1.csv", year=2025)
+    batch = services.create_batch(None, csv_bytes([header, [A, "甲公司", "马田街道", "3982"]]), "v2.csv", "sishang",
+                                  2025, None, close_missing=True)
+    batch = services.preview_batch(batch.pk)
+    assert batch.counts["closed"] == 1 and batch.preview["closed"][0]["code"] == B
+    assert Classification.objects.filter(enterprise__uscc=B, kind="sishang", year=2025).exists()
+    batch = services.commit_batch(batch.pk)
+    assert not Classification.objects.filter(enterprise__uscc=B, kind="sishang", year=2025).exists()
+    assert batch.changes.filter(action="closed", enterprise__uscc=B).exists()
+
+
+def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypatch):
+    from namelists.models import ImportChange
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    batch = services.create_batch(None, nasty_xlsx(), "名录.xlsx", "sishang", street=streets["440311006"])
+    monkeypatch.setattr(ImportChange.objects, "bulk_create", boom)
+    with pytest.raises(RuntimeError):
+        services.commit_batch(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and "未作任何修改" in batch.message
+    assert not Enterprise.objects.exists() and not Classification.objects.exists() and not AnnualFigure.objects.exists()
+
+
+def test_zjtx_tier_column_and_gaoxin_listed_lists(streets):
+    rows = [["统一社会信用代码", "企业名称", "街道", "级别"], [A, "甲公司", "马田街道", "国家级专精特新“小巨人”"],
+            [B, "乙公司", "马田街道", "创新型中小企业"], [C, "丙公司", "马田街道", "市级"]]
+    commit(csv_bytes(rows), "zjtx.csv", "zjtx", year=2025)
+    tiers = dict(Classification.objects.filter(kind="zjtx").values_list("enterprise__uscc", "category"))
+    assert tiers == {A: "little_giant", B: "innovative", C: "provincial"}
+
+    rows = [["统一社会信用代码", "企业名称", "证书编号", "发证日期"], [A, "甲公司", "GR202544000123", "2025-12-19"]]
+    commit(csv_bytes(rows), "gx.csv", "gaoxin", year=2025)
+    fact = Classification.objects.get(kind="gaoxin")
+    assert fact.certificate_no == "GR202544000123" and str(fact.valid_to) == "2028-12-18"
+
+    rows = [["统一社会信用代码", "企业名称", "股票代码", "上市日期"], [A, "甲公司", "688001", "2021/7/22"]]
+    commit(csv_bytes(rows), "ls.csv", "listed", year=2025)
+    fact = Classification.objects.get(kind="listed")
+    assert fact.exchange == "SSE" and fact.stock_code == "688001" and str(fact.valid_from) == "2021-07-22"
