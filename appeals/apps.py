@@ -5,3 +5,32 @@ from django.utils.translation import gettext_lazy as _
 class AppealsConfig(AppConfig):
     name = "appeals"
     verbose_name = _("企业诉求")
+
+    def ready(self) -> None:
+        from appeals import demo
+        from crm.registry import NavItem, registry
+
+        office = ("officer", "statistician", "manager", "admin")
+        registry.add_nav(
+            NavItem(_("企业诉求"), "appeals:list", roles=office + ("department",), order=30),
+            NavItem(_("部门待办"), "appeals:queue", roles=("department",), order=31),
+            NavItem(_("SLA看板"), "appeals:dashboard", roles=("manager", "admin"), order=32),
+            NavItem(_("延期审批"), "appeals:extensions", roles=("manager", "admin"), order=33),
+            NavItem(_("时限策略"), "appeals:policies", roles=("admin",), order=34),
+        )
+        registry.add_demo(30, "appeals", demo.load)
+        registry.add_home_card(30, overdue_card)
+
+
+def overdue_card(user):
+    from appeals.selectors import kpi_filters
+    from appeals.models import Appeal
+    from django.utils import timezone
+
+    if not user.has_role("officer", "manager", "admin", "department"):
+        return None
+    qs = Appeal.objects.visible_to(user)
+    if user.role == "officer":
+        qs = qs.filter(officer=user)
+    overdue = qs.filter(kpi_filters(timezone.now())["overdue"]).count()
+    return {"title": "超时诉求", "value": overdue, "url": "/appeals/?kpi=overdue", "hint": "在办且已超时限"}

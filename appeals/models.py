@@ -206,6 +206,15 @@ class AppealAttachment(models.Model):
         verbose_name_plural = _("附件")
 
 
+ACTION_LABELS = {
+    "create": _("登记"), "sign": _("签收"), "respond": _("首次响应"), "transfer": _("转办"),
+    "department_sign": _("部门签收"), "department_reply": _("部门答复"), "return": _("退单"),
+    "extension_request": _("申请延期"), "extension_approved": _("批准延期"), "extension_rejected": _("驳回延期"),
+    "resolve": _("办结答复"), "followup": _("回访"), "reopen": _("回访不满意，重新办理"), "merge": _("合并"),
+    "merged_from": _("并入重复诉求"), "attach": _("上传附件"),
+}
+
+
 class AppealEvent(models.Model):
     """The log of every step: who, when, what, comment and the status change."""
 
@@ -224,6 +233,17 @@ class AppealEvent(models.Model):
         verbose_name = _("诉求日志")
         verbose_name_plural = _("诉求日志")
         ordering = ["at", "id"]
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def status_change(self) -> str:
+        labels = dict(Appeal.Status.choices)
+        if not self.from_status or self.from_status == self.to_status:
+            return ""
+        return f"{labels.get(self.from_status, self.from_status)} → {labels.get(self.to_status, self.to_status)}"
 
 
 class DepartmentTask(models.Model):

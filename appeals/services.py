@@ -609,3 +609,46 @@ __all__ = [
     "department_sign", "department_reply", "department_return", "request_extension", "decide_extension",
     "resolve", "record_followup", "merge", "light", "recompute_open_clocks", "sweep", "F",
 ]
+
+
+# --- attachments and policies -------------------------------------------------------------------------------------
+MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
+
+
+def add_attachment(appeal: Appeal, *, actor: User | None, upload) -> None:
+    from appeals.models import AppealAttachment
+
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise WorkflowError(f"附件“{upload.name}”超过 15MB。")
+    AppealAttachment.objects.create(appeal=appeal, file=upload, name=upload.name[:200], uploaded_by=actor)
+    _log(appeal, actor, timezone.now(), "attach", upload.name[:200], appeal.status)
+
+
+def preview_policy_change(form) -> dict:
+    """Save the edited policy inside a savepoint, count what would move, roll back: nothing changes."""
+    result: dict = {}
+    try:
+        with transaction.atomic():
+            policy = form.save(commit=False)
+            policy.version = (policy.version or 0) + 1
+            policy.save()
+            result = recompute_open_clocks(preview=True, reason=DeadlineMove.Reason.POLICY)
+            raise _PreviewRollback
+    except _PreviewRollback:
+        pass
+    return result
+
+
+class _PreviewRollback(Exception):
+    pass
+
+
+def save_policy(form, *, actor: User | None):
+    from appeals.tasks import recompute_open_clocks_task
+
+    with transaction.atomic():
+        policy = form.save(commit=False)
+        policy.version = (policy.version or 0) + 1
+        policy.save()
+        transaction.on_commit(lambda: recompute_open_clocks_task.delay(reason=DeadlineMove.Reason.POLICY))
+    return policy

@@ -1,0 +1,216 @@
+"""Read queries for the appeal pages, the dashboard and exports. Every one starts from visible_to(user).
+
+The KPI definitions live here once (KPI_FILTERS): the dashboard counts with them and the drill-down list filters
+with the same Q objects, so a number and the list behind it always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+
+from appeals.models import Appeal, DeadlineMove, DepartmentTask, ExtensionRequest, SlaClock
+from crm.services.workcalendar import local_tz
+
+S = Appeal.Status
+OPEN = (S.NEW, S.SIGNED, S.IN_PROGRESS, S.TRANSFERRED, S.RESOLVED)
+PAGE_SIZE = 50
+
+
+def _overdue_clocks(now: dt.datetime) -> Q:
+    return Q(state=SlaClock.State.RUNNING, due_at__lt=now) | Q(state=SlaClock.State.BREACHED)
+
+
+def kpi_filters(now: dt.datetime) -> dict[str, Q]:
+    end_of_day = dt.datetime.combine(now.astimezone(local_tz()).date(), dt.time.max, tzinfo=local_tz())
+    overdue = SlaClock.objects.filter(_overdue_clocks(now), appeal=OuterRef("pk"))
+    due_today = SlaClock.objects.filter(state=SlaClock.State.RUNNING, due_at__gte=now, due_at__lte=end_of_day,
+                                        appeal=OuterRef("pk"))
+    return {
+        "response_due": Q(response_outcome__in=("met", "breached")),
+        "response_met": Q(response_outcome="met"),
+        "resolution_due": Q(resolution_outcome__in=("met", "met_extended", "breached")),
+        "resolution_met": Q(resolution_outcome__in=("met", "met_extended")),
+        "resolution_extended": Q(resolution_outcome="met_extended"),
+        "resolution_late": Q(resolution_outcome="breached"),
+        "followup_due": Q(followup_required=True, resolved_at__isnull=False) & ~Q(status=S.MERGED),
+        "followed_up": Q(followed_up=True),
+        "satisfied": Q(followed_up=True, satisfaction__in=("satisfied", "basically")),
+        "unsatisfied": Q(followed_up=True, satisfaction="unsatisfied"),
+        "open": Q(status__in=OPEN),
+        "overdue": Q(status__in=OPEN) & Exists(overdue),
+        "due_today": Q(status__in=OPEN) & Exists(due_today),
+        "escalated": Q(status__in=OPEN, escalated=True),
+        "all": Q(),
+    }
+
+
+KPI_LABELS = {
+    "response_met": "按时响应", "response_due": "应响应", "resolution_met": "按时办结", "resolution_due": "应办结",
+    "resolution_extended": "延期后按时办结", "resolution_late": "超时办结", "followup_due": "应回访",
+    "followed_up": "已回访", "satisfied": "满意（含基本满意）", "unsatisfied": "不满意", "open": "在办",
+    "overdue": "当前超时", "due_today": "今日到期", "escalated": "挂单督办", "all": "全部",
+}
+RATES = [
+    ("response_rate", "响应率", "response_met", "response_due"),
+    ("resolution_rate", "按时办结率", "resolution_met", "resolution_due"),
+    ("satisfaction_rate", "满意率", "satisfied", "followed_up"),
+    ("followup_rate", "回访率", "followed_up", "followup_due"),
+]
+DIMENSIONS = {
+    "street": ("street", "street__name", "街道"),
+    "community": ("community", "community__name", "社区"),
+    "category": ("category", "category__name", "类别"),
+    "department": ("lead_department", "lead_department__name", "主办部门"),
+    "officer": ("officer", "officer__last_name", "责任专员"),
+}
+COUNTED = ("response_met", "response_due", "resolution_met", "resolution_due", "resolution_extended",
+           "followed_up", "followup_due", "satisfied")
+
+
+def appeals_for_enterprise(enterprise, user, limit: int = 20) -> QuerySet:
+    """For the enterprise 360° page: this firm's appeals the user may see, newest first."""
+    return (Appeal.objects.visible_to(user).filter(enterprise=enterprise)
+            .select_related("category", "officer").order_by("-received_at", "-id")[:limit])
+
+
+def filtered_appeals(user, params, now: dt.datetime | None = None) -> QuerySet:
+    """The list and the drill-down: filters from the query string, all optional, bad values ignored."""
+    now = now or timezone.now()
+    qs = Appeal.objects.visible_to(user)
+    kpi = params.get("kpi")
+    if kpi in kpi_filters(now):
+        qs = qs.filter(kpi_filters(now)[kpi])
+    for key, field in (("status", "status"), ("urgency", "urgency"), ("source", "source")):
+        if params.get(key):
+            qs = qs.filter(**{field: params[key]})
+    for key, field in (("street", "street_id"), ("community", "community_id"), ("category", "category_id"),
+                       ("department", "lead_department_id"), ("officer", "officer_id"),
+                       ("enterprise", "enterprise_id")):
+        value = params.get(key)
+        if value and str(value).isdigit():
+            qs = qs.filter(**{field: int(value)})
+        elif value == "none":
+            qs = qs.filter(**{field: None})
+    start, end = period(params, now)
+    qs = qs.filter(received_at__gte=start, received_at__lt=end) if params.get("from") or params.get("to") else qs
+    if params.get("q"):
+        qs = qs.filter(Q(title__icontains=params["q"]) | Q(enterprise__name__icontains=params["q"]))
+    return qs
+
+
+def period(params, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """[from, to) in Asia/Shanghai days; default the last 90 days."""
+    tz = local_tz()
+    today = now.astimezone(tz).date()
+
+    def day(key, default):
+        try:
+            return dt.date.fromisoformat(params.get(key) or "")
+        except ValueError:
+            return default
+
+    start = day("from", today - dt.timedelta(days=89))
+    end = day("to", today)
+    return dt.datetime.combine(start, dt.time(), tzinfo=tz), dt.datetime.combine(end + dt.timedelta(days=1),
+                                                                                  dt.time(), tzinfo=tz)
+
+
+def page(qs: QuerySet, after: str | None) -> tuple[list[Appeal], str | None]:
+    """Keyset pagination on (received_at, id) descending: no OFFSET, no COUNT."""
+    qs = qs.select_related("enterprise", "category", "officer", "lead_department").order_by("-received_at", "-id")
+    if after and "_" in after:
+        stamp, _, pk = after.partition("_")
+        try:
+            instant = dt.datetime.fromisoformat(stamp.replace(" ", "+"))
+            qs = qs.filter(Q(received_at__lt=instant) | Q(received_at=instant, id__lt=int(pk)))
+        except ValueError:
+            pass
+    rows = list(qs[: PAGE_SIZE + 1])
+    next_key = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        last = rows[-1]
+        next_key = f"{last.received_at.isoformat()}_{last.pk}"
+    clocks: dict[int, list[SlaClock]] = {}
+    for clock in SlaClock.objects.filter(appeal_id__in=[r.pk for r in rows]):
+        clocks.setdefault(clock.appeal_id, []).append(clock)
+    from appeals.services import light
+
+    for row in rows:
+        row.light = light(row, clocks.get(row.pk, []))
+    return rows, next_key
+
+
+def _rates(row: dict) -> list[dict]:
+    result = []
+    for key, label, num, den in RATES:
+        n, d = row.get(num) or 0, row.get(den) or 0
+        result.append({"key": key, "label": label, "num": n, "den": d, "num_kpi": num, "den_kpi": den,
+                       "value": round(100 * n / d, 1) if d else None,
+                       "formula": f"{label} = {KPI_LABELS[num]} {n} ÷ {KPI_LABELS[den]} {d}"})
+    return result
+
+
+def dashboard(user, params, now: dt.datetime | None = None) -> dict:
+    """The managers' SLA dashboard: rates with their formulas, live counts, breakdowns and trends.
+
+    Each block is one grouped aggregate over the period's appeals (index street+received_at)."""
+    now = now or timezone.now()
+    filters = kpi_filters(now)
+    base = Appeal.objects.visible_to(user)
+    start, end = period(params, now)
+    in_period = base.filter(received_at__gte=start, received_at__lt=end)
+    aggregates = {k: Count("id", filter=filters[k]) for k in COUNTED}
+    totals = in_period.aggregate(total=Count("id"), **aggregates)
+    live = {k: base.filter(filters[k]).count() for k in ("overdue", "due_today", "escalated")}
+    breakdowns = {}
+    dim = params.get("by") if params.get("by") in DIMENSIONS else "category"
+    field, name_field, label = DIMENSIONS[dim]
+    rows = list(in_period.values(field, name_field).annotate(total=Count("id"), **aggregates).order_by("-total")[:50])
+    for row in rows:
+        row["id"], row["name"], row["rates"] = row[field], row[name_field] or "（未指定）", _rates(row)
+    breakdowns = {"dim": dim, "label": label, "rows": rows}
+    trend_start = now - dt.timedelta(days=365)
+    trend_qs = base.filter(received_at__gte=trend_start)
+    trends = {}
+    for key, trunc in (("month", TruncMonth("received_at", tzinfo=local_tz())),
+                       ("week", TruncWeek("received_at", tzinfo=local_tz()))):
+        series = list(trend_qs.annotate(p=trunc).values("p").annotate(
+            total=Count("id"), **{k: aggregates[k] for k in ("response_met", "response_due", "resolution_met",
+                                                            "resolution_due", "satisfied", "followed_up")}
+        ).order_by("p"))
+        if key == "week":
+            series = series[-26:]
+        trends[key] = [{"period": s["p"].astimezone(local_tz()).date().isoformat(), "total": s["total"],
+                        "response_rate": _pct(s["response_met"], s["response_due"]),
+                        "resolution_rate": _pct(s["resolution_met"], s["resolution_due"]),
+                        "satisfaction_rate": _pct(s["satisfied"], s["followed_up"])} for s in series]
+    return {"totals": totals, "rates": _rates(totals), "live": live, "breakdown": breakdowns, "trends": trends,
+            "start": start.date(), "end": (end - dt.timedelta(days=1)).date()}
+
+
+def _pct(n, d):
+    return round(100 * n / d, 1) if d else None
+
+
+def department_queue(user) -> QuerySet:
+    tasks = DepartmentTask.objects.filter(appeal__in=Appeal.objects.visible_to(user).values("pk"))
+    if user.role == "department":
+        tasks = tasks.filter(department_id=user.department_id)
+    return (tasks.filter(state__in=DepartmentTask.OPEN_STATES).select_related("appeal", "appeal__enterprise",
+                                                                               "department")
+            .order_by("due_at")[:200])
+
+
+def pending_extensions(user) -> QuerySet:
+    return (ExtensionRequest.objects.visible_to(user).filter(state=ExtensionRequest.State.PENDING)
+            .select_related("appeal", "appeal__enterprise", "requested_by").order_by("requested_at")[:200])
+
+
+def moved_deadlines(user) -> QuerySet:
+    return (DeadlineMove.objects.visible_to(user).select_related("appeal", "clock")
+            .order_by("-moved_at", "-id")[:300])
