@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class PipelinesConfig(AppConfig):
     name = "pipelines"
     verbose_name = _("招商引资")
+
+    def ready(self) -> None:
+        from crm.models import Role
+        from crm.registry import NavItem, registry
+
+        from .demo import load as load_demo
+        from .home import pipeline_card
+
+        office = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
+        registry.add_nav(
+            NavItem(_("招商项目"), "pipelines:board", roles=office, order=400),
+            NavItem(_("挂图作战"), "pipelines:dashboard", roles=office, order=410),
+            NavItem(_("产业空间"), "pipelines:vacancy_list", roles=office, order=420),
+            NavItem(_("招商活动"), "pipelines:event_list", roles=office, order=430),
+        )
+        registry.add_home_card(40, pipeline_card)
+        registry.add_demo(40, "pipelines", load_demo)

@@ -20,7 +20,6 @@ from simple_history.models import HistoricalRecords
 from crm.models import Role
 from crm.scoping import ScopedQuerySet, scoped_manager
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # Stages and tiers
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from crm.models import User
 from pipelines.metrics import METRICS, Scope
 from pipelines.models import PIPELINE, Project, ScopeKind, Stage, Target, TargetSnapshot
+from pipelines.services.projects import next_stage
 
 BOARD_CARDS_PER_STAGE = 30
 LIST_PAGE_SIZE = 50
@@ -69,6 +70,10 @@ def board(user: User, filters: ProjectFilters) -> list[dict]:
     for stage in [*PIPELINE, Stage.PAUSED]:
         cards = list(base.filter(stage=stage).select_related("officer", "team")
                      .order_by("-touched_at", "-pk")[:BOARD_CARDS_PER_STAGE])
+        following = next_stage(stage)
+        for card in cards:
+            card.next_stage_value = following
+            card.next_stage_label = Stage(following).label if following else ""
         columns.append({"stage": stage, "label": stage.label, "count": counts.get(stage.value, 0), "cards": cards})
     return columns
 
