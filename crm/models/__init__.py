@@ -1,3 +1,4 @@
+from .audit import ExportLog
 from .calendar import CalendarYear, SpecialDay
 from .notifications import Notification, NotificationPreference
 from .organisation import Community, Department, District, Role, Street, Team, User
@@ -7,6 +8,7 @@ __all__ = [
     "Community",
     "Department",
     "District",
+    "ExportLog",
     "Notification",
     "NotificationPreference",
     "Role",
