@@ -148,7 +148,7 @@ def page(qs: QuerySet, after: str | None) -> tuple[list[Appeal], str | None]:
 def _rates(row: dict) -> list[dict]:
     result = []
     for key, label, num, den in RATES:
-        n, d = row.get(num) or 0, row.get(den) or 0
+        n, d = row.get(f"n_{num}") or 0, row.get(f"n_{den}") or 0
         result.append({"key": key, "label": label, "num": n, "den": d, "num_kpi": num, "den_kpi": den,
                        "value": round(100 * n / d, 1) if d else None,
                        "formula": f"{label} = {KPI_LABELS[num]} {n} ÷ {KPI_LABELS[den]} {d}"})
@@ -164,7 +164,8 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
     base = Appeal.objects.visible_to(user)
     start, end = period(params, now)
     in_period = base.filter(received_at__gte=start, received_at__lt=end)
-    aggregates = {k: Count("id", filter=filters[k]) for k in COUNTED}
+    # Aliases are prefixed: an aggregate may not share a name with a model field (followed_up).
+    aggregates = {f"n_{k}": Count("id", filter=filters[k]) for k in COUNTED}
     totals = in_period.aggregate(total=Count("id"), **aggregates)
     live = {k: base.filter(filters[k]).count() for k in ("overdue", "due_today", "escalated")}
     breakdowns = {}
@@ -180,15 +181,15 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
     for key, trunc in (("month", TruncMonth("received_at", tzinfo=local_tz())),
                        ("week", TruncWeek("received_at", tzinfo=local_tz()))):
         series = list(trend_qs.annotate(p=trunc).values("p").annotate(
-            total=Count("id"), **{k: aggregates[k] for k in ("response_met", "response_due", "resolution_met",
-                                                            "resolution_due", "satisfied", "followed_up")}
+            total=Count("id"), **{f"n_{k}": aggregates[f"n_{k}"] for k in (
+                "response_met", "response_due", "resolution_met", "resolution_due", "satisfied", "followed_up")}
         ).order_by("p"))
         if key == "week":
             series = series[-26:]
         trends[key] = [{"period": s["p"].astimezone(local_tz()).date().isoformat(), "total": s["total"],
-                        "response_rate": _pct(s["response_met"], s["response_due"]),
-                        "resolution_rate": _pct(s["resolution_met"], s["resolution_due"]),
-                        "satisfaction_rate": _pct(s["satisfied"], s["followed_up"])} for s in series]
+                        "response_rate": _pct(s["n_response_met"], s["n_response_due"]),
+                        "resolution_rate": _pct(s["n_resolution_met"], s["n_resolution_due"]),
+                        "satisfaction_rate": _pct(s["n_satisfied"], s["n_followed_up"])} for s in series]
     return {"totals": totals, "rates": _rates(totals), "live": live, "breakdown": breakdowns, "trends": trends,
             "start": start.date(), "end": (end - dt.timedelta(days=1)).date()}
 
