@@ -164,6 +164,13 @@ class Enterprise(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        from enterprises.pinyin import name_initials
+
+        # Derived from the name on every save so no write path (form, import, admin) can leave it stale.
+        self.name_initials = name_initials(self.name)
+        super().save(*args, **kwargs)
+
 
 class EnterpriseContact(models.Model):
     """A contact person. Phones and emails are personal data: shown only to roles that need them, masked elsewhere."""

@@ -1,2 +1,24 @@
+from django.urls import path
+
+from enterprises import views
+
 app_name = "enterprises"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.enterprise_list, name="list"),
+    path("export/", views.enterprise_export, name="export"),
+    path("autocomplete/", views.autocomplete, name="autocomplete"),
+    path("new/", views.enterprise_edit, name="create"),
+    path("<int:pk>/", views.enterprise_detail, name="detail"),
+    path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
+    path("visits/", views.visit_list, name="visit_list"),
+    path("visits/new/", views.visit_create, name="visit_create"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("problems/<int:pk>/appeal/", views.problem_raise_appeal, name="problem_appeal"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("due/", views.due_visits, name="due_visits"),
+    path("campaigns/", views.campaign_list, name="campaign_list"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
+    path("liaisons/assign/", views.liaison_assign, name="assign"),
+    path("liaisons/<int:pk>/end/", views.liaison_end, name="liaison_end"),
+]

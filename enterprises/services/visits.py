@@ -34,3 +34,67 @@ def raise_appeal_from_problem(problem: VisitProblem, actor: User):
     from appeals.services import create_appeal_from_visit_problem  # noqa: PLC0415
 
     return create_appeal_from_visit_problem(problem=problem, actor=actor)
+
+
+MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
+ALLOWED_ATTACHMENT_TYPES = ("image/", "application/pdf", "application/msword", "application/vnd.openxmlformats",
+                            "application/vnd.ms-excel", "text/plain")
+
+
+def _check_upload(upload: UploadedFile) -> None:
+    ctype = (getattr(upload, "content_type", "") or "").lower()
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(f"附件“{upload.name}”超过 15MB")
+    if not ctype.startswith(ALLOWED_ATTACHMENT_TYPES):
+        raise ValidationError(f"附件“{upload.name}”类型不支持（仅限图片、PDF、Office 文档）")
+
+
+@transaction.atomic
+def log_visit(
+    *, enterprise: Enterprise, actor: User, date: dt.date | None = None, officers: Iterable[User] = (),
+    people_met: str = "", topics: Sequence[str] = (), notes: str = "", campaign: VisitCampaign | None = None,
+    problems: Iterable[tuple[str, str]] = (), files: Iterable[UploadedFile] = (),
+) -> Visit:
+    """Record a visit. The actor always counts among the officers who went. Problems are (description, category)
+    pairs; empty descriptions are ignored (the form offers spare rows)."""
+    if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+        raise ValidationError("无权为该企业记录走访")
+    day = date or dt.date.today()
+    if day > dt.date.today():
+        raise ValidationError("走访日期不能晚于今天")
+    bad = [t for t in topics if t not in VisitTopic.values]
+    if bad:
+        raise ValidationError(f"走访内容无效：{'、'.join(bad)}")
+    if campaign is not None:
+        if campaign.street_id not in (None, enterprise.street_id):
+            raise ValidationError("所选走访活动不属于该企业所在街道")
+        if not campaign.start_date <= day <= campaign.end_date:
+            raise ValidationError("走访日期不在所选活动的起止日期内")
+    problem_rows = [(d.strip(), c or VisitProblem.Category.OTHER) for d, c in problems if d and d.strip()]
+    for _, category in problem_rows:
+        if category not in VisitProblem.Category.values:
+            raise ValidationError("问题类别无效")
+    uploads = list(files)
+    for upload in uploads:
+        _check_upload(upload)
+    team = {u.pk: u for u in officers}
+    team[actor.pk] = actor
+    foreign = [u for u in team.values() if u.street_id not in (None, enterprise.street_id)]
+    if foreign:
+        raise ValidationError("走访人员须为本街道人员")
+
+    visit = Visit(enterprise=enterprise, date=day, people_met=people_met.strip(), topics=list(dict.fromkeys(topics)),
+                  notes=notes.strip(), campaign=campaign, created_by=actor)
+    visit._history_user = actor
+    visit.save()
+    visit.officers.set(team.values())
+    for description, category in problem_rows:
+        problem = VisitProblem(visit=visit, description=description, category=category)
+        problem._history_user = actor
+        problem.save()
+    for upload in uploads:
+        VisitAttachment.objects.create(
+            visit=visit, file=upload, original_name=upload.name[:200], content_type=upload.content_type or "",
+            size=upload.size, uploaded_by=actor,
+        )
+    return visit

@@ -78,7 +78,8 @@ class LiaisonFactory(factory.django.DjangoModelFactory):
         model = LiaisonAssignment
 
     enterprise = factory.SubFactory(EnterpriseFactory)
-    officer = factory.SubFactory(UserFactory)
+    # Same street as the firm: no stray streets (StreetFactory codes are a bounded sequence).
+    officer = factory.SubFactory(UserFactory, street=factory.SelfAttribute("..enterprise.street"))
     team_role = LiaisonAssignment.TeamRole.SERVICE_OFFICER
     start_date = dt.date(2025, 1, 1)
 
@@ -100,7 +101,7 @@ class VisitFactory(factory.django.DjangoModelFactory):
 
     enterprise = factory.SubFactory(EnterpriseFactory)
     date = factory.LazyFunction(dt.date.today)
-    created_by = factory.SubFactory(UserFactory)
+    created_by = factory.SubFactory(UserFactory, street=factory.SelfAttribute("..enterprise.street"))
     topics = factory.LazyFunction(lambda: ["business"])
     notes = "了解经营情况"
 

@@ -1,0 +1,344 @@
+"""Thin views: role check, scoping through .visible_to(user), then a selector or a service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.models import Community, Role, User
+from crm.permissions import MANAGEMENT_ROLES, OFFICE_ROLES, role_required
+from crm.scoping import visible_streets
+from enterprises import selectors
+from enterprises.forms import PROBLEM_CATEGORIES, AssignForm, CampaignForm, EnterpriseForm, VisitForm
+from enterprises.masking import email_for, may_see_personal_data, phone_for
+from enterprises.models import (
+    Classification,
+    Enterprise,
+    IndustryCategory,
+    LiaisonAssignment,
+    Park,
+    Visit,
+    VisitAttachment,
+    VisitCampaign,
+    VisitProblem,
+)
+from enterprises.services import liaison as liaison_services
+from enterprises.services import registry as registry_services
+from enterprises.services import visits as visit_services
+
+EDIT_ROLES = (Role.STATISTICIAN, Role.ADMIN)
+VISIT_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
+ASSIGN_ROLES = (Role.MANAGER, Role.STATISTICIAN, Role.ADMIN)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _filters(request) -> selectors.ListFilters:
+    g = request.GET
+    return selectors.ListFilters(
+        q=g.get("q", "").strip()[:100], street=_int(g.get("street")), community=_int(g.get("community")),
+        park=_int(g.get("park")), kind=g.get("kind", "") if g.get("kind") in Classification.Kind.values else "",
+        category=g.get("category", "")[:20], year=_int(g.get("year")), section=g.get("section", "")[:1].upper(),
+        division=g.get("division", "")[:2] if g.get("division", "").isdigit() else "",
+        officer=_int(g.get("officer")), no_liaison=g.get("no_liaison") == "1",
+        not_visited_days=_int(g.get("not_visited_days")), status=g.get("status", "")[:14],
+    )
+
+
+def _filter_choices(user):
+    streets = list(visible_streets(user))
+    return {
+        "streets": streets,
+        "communities": Community.objects.filter(street__in=streets).order_by("code"),
+        "sections": IndustryCategory.objects.filter(level="men").order_by("code"),
+        "kinds": Classification.Kind.choices,
+        "categories": (Classification.SishangCategory.choices + Classification.ZjtxTier.choices
+                       + Classification.Pool.choices),
+        "officers": User.objects.filter(street__in=streets, role__in=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER),
+                                        is_active=True).order_by("username"),
+        "statuses": Enterprise.Status.choices,
+        "years": list(range(dt.date.today().year, dt.date.today().year - 6, -1)),
+    }
+
+
+@role_required(*OFFICE_ROLES)
+def enterprise_list(request):
+    f = _filters(request)
+    qs = selectors.filtered_enterprises(request.user, f)
+    page = selectors.enterprise_page(qs, request.GET.get("after", ""), size=50)
+    params = request.GET.copy()
+    params.pop("after", None)
+    ctx = {"page": page, "f": f, "query": params.urlencode(), "can_assign": request.user.role in ASSIGN_ROLES
+           or request.user.is_superuser, "can_edit": request.user.role in EDIT_ROLES or request.user.is_superuser,
+           **_filter_choices(request.user)}
+    if request.headers.get("HX-Request") and request.GET.get("after"):
+        return render(request, "enterprises/_list_rows.html", ctx)
+    return render(request, "enterprises/list.html", ctx)
+
+
+@role_required(*OFFICE_ROLES)
+def enterprise_export(request):
+    from enterprises.resources import export_xlsx
+
+    qs = selectors.filtered_enterprises(request.user, _filters(request))
+    data = export_xlsx(request.user, qs)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="enterprises-{dt.date.today():%Y%m%d}.xlsx"'
+    return response
+
+
+@role_required(*OFFICE_ROLES)
+def autocomplete(request):
+    rows = selectors.autocomplete(request.user, request.GET.get("q", ""))
+    return render(request, "enterprises/_autocomplete.html", {"rows": rows, "q": request.GET.get("q", "")})
+
+
+@role_required(*OFFICE_ROLES)
+def enterprise_detail(request, pk: int):
+    ent = get_object_or_404(
+        Enterprise.objects.visible_to(request.user).select_related("street", "community", "park", "industry"), pk=pk)
+    year = _int(request.GET.get("year"))
+    ctx = {"e": ent, **selectors.enterprise_detail(ent, request.user),
+           "as_of": selectors.profile_in_year(ent, year) if year else None,
+           "years": list(range(dt.date.today().year, dt.date.today().year - 6, -1)),
+           "pii": may_see_personal_data(request.user),
+           "can_edit": request.user.role in EDIT_ROLES or request.user.is_superuser,
+           "can_visit": request.user.role in VISIT_ROLES or request.user.is_superuser,
+           "can_assign": request.user.role in ASSIGN_ROLES or request.user.is_superuser,
+           "can_raise": visit_services.appeals_available()}
+    for c in ctx["contacts"]:
+        c.shown_phone, c.shown_email = phone_for(request.user, c.phone), email_for(request.user, c.email)
+    return render(request, "enterprises/detail.html", ctx)
+
+
+@role_required(*EDIT_ROLES)
+def enterprise_edit(request, pk: int | None = None):
+    ent = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk) if pk else None
+    form = EnterpriseForm(request.POST or None, instance=ent, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: form.cleaned_data[k] for k in form.Meta.fields if k != "uscc"}
+        fields["industry"] = form.cleaned_data["industry_code"]
+        try:
+            if ent:
+                ent = registry_services.update_enterprise(ent, actor=request.user, **fields)
+            else:
+                ent = registry_services.create_enterprise(actor=request.user, uscc=form.cleaned_data["uscc"], **fields)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("enterprises:detail", pk=ent.pk)
+    return render(request, "enterprises/form.html", {"form": form, "e": ent})
+
+
+@role_required(*VISIT_ROLES)
+def visit_create(request):
+    form = VisitForm(request.POST or None, request.FILES or None, user=request.user,
+                     initial={"enterprise": request.GET.get("enterprise")})
+    preset = None
+    ent_id = _int(request.POST.get("enterprise") or request.GET.get("enterprise"))
+    if ent_id:
+        preset = Enterprise.objects.visible_to(request.user).filter(pk=ent_id).first()
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        problems = list(zip(request.POST.getlist("problem"), request.POST.getlist("problem_category")))
+        try:
+            visit = visit_services.log_visit(
+                enterprise=d["enterprise"], actor=request.user, date=d["date"], officers=d["officers"],
+                people_met=d["people_met"], topics=d["topics"], notes=d["notes"], campaign=d["campaign"],
+                problems=problems, files=request.FILES.getlist("files"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("走访已记录"))
+            return redirect("enterprises:visit_detail", pk=visit.pk)
+    return render(request, "enterprises/visit_form.html",
+                  {"form": form, "preset": preset, "problem_categories": PROBLEM_CATEGORIES, "problem_rows": range(3)})
+
+
+@role_required(*OFFICE_ROLES)
+def visit_list(request):
+    before = None
+    cursor = request.GET.get("before", "")
+    if "_" in cursor:
+        day, _sep, pk = cursor.partition("_")
+        try:
+            before = (dt.date.fromisoformat(day), int(pk))
+        except ValueError:
+            before = None
+    mine = request.GET.get("mine") == "1"
+    rows, nxt = selectors.visit_list(request.user, officer_id=request.user.pk if mine else None,
+                                     campaign_id=_int(request.GET.get("campaign")), before=before)
+    params = request.GET.copy()
+    params.pop("before", None)
+    return render(request, "enterprises/visit_list.html",
+                  {"rows": rows, "next": nxt, "mine": mine, "query": params.urlencode()})
+
+
+@role_required(*OFFICE_ROLES)
+def visit_detail(request, pk: int):
+    visit = get_object_or_404(
+        Visit.objects.visible_to(request.user).select_related("enterprise", "campaign", "created_by"), pk=pk)
+    problems = list(visit.problems.all())
+    appeal_of = {}
+    for p in problems:
+        appeal_of[p.pk] = getattr(p, "appeal", None) if hasattr(p, "appeal") else None
+        p.linked_appeal = appeal_of[p.pk]
+    return render(request, "enterprises/visit_detail.html", {
+        "v": visit, "problems": problems, "attachments": list(visit.attachments.all()),
+        "can_raise": visit_services.appeals_available() and (request.user.role in VISIT_ROLES or request.user.is_superuser),
+    })
+
+
+@role_required(*OFFICE_ROLES)
+def attachment_download(request, pk: int):
+    att = get_object_or_404(VisitAttachment.objects.visible_to(request.user), pk=pk)
+    try:
+        handle = att.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("文件不存在")) from None
+    return FileResponse(handle, as_attachment=not att.is_image, filename=att.original_name or None,
+                        content_type=att.content_type or None)
+
+
+@require_POST
+@role_required(*VISIT_ROLES)
+def problem_raise_appeal(request, pk: int):
+    problem = get_object_or_404(VisitProblem.objects.visible_to(request.user), pk=pk)
+    try:
+        appeal = visit_services.raise_appeal_from_problem(problem, request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已转为企业诉求"))
+        if hasattr(appeal, "get_absolute_url"):
+            return redirect(appeal.get_absolute_url())
+    return redirect("enterprises:visit_detail", pk=problem.visit_id)
+
+
+@role_required(*MANAGEMENT_ROLES)
+def coverage(request):
+    kind = request.GET.get("kind", "") if request.GET.get("kind") in Classification.Kind.values else ""
+    return render(request, "enterprises/coverage.html", {
+        "rows": selectors.coverage(request.user), "uncovered": selectors.uncovered_firms(request.user, kind),
+        "load": selectors.officer_load(request.user), "kind": kind,
+        "kinds": [(k, Classification.Kind(k).label) for k in selectors.COVERAGE_KINDS],
+    })
+
+
+@role_required(*VISIT_ROLES)
+def due_visits(request):
+    mine = request.GET.get("mine") == "1" or request.user.role == Role.OFFICER and request.GET.get("mine") != "0"
+    due = selectors.due_visits(request.user, officer=request.user if mine else None, limit=300)
+    return render(request, "enterprises/due.html", {
+        "due": due, "over": selectors.over_visited(request.user), "mine": mine,
+    })
+
+
+@role_required(*OFFICE_ROLES)
+def campaign_list(request):
+    form = None
+    if request.user.role in MANAGEMENT_ROLES or request.user.is_superuser:
+        form = CampaignForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            campaign = form.save(commit=False)
+            campaign._history_user = request.user
+            campaign.save()
+            messages.success(request, _("走访活动已创建"))
+            return redirect("enterprises:campaign_detail", pk=campaign.pk)
+    elif request.method == "POST":
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("您的角色无权创建走访活动。"))
+    campaigns = list(VisitCampaign.objects.visible_to(request.user).select_related("street")[:100])
+    return render(request, "enterprises/campaign_list.html", {"campaigns": campaigns, "form": form})
+
+
+@role_required(*OFFICE_ROLES)
+def campaign_detail(request, pk: int):
+    campaign = get_object_or_404(VisitCampaign.objects.visible_to(request.user), pk=pk)
+    rows, nxt = selectors.visit_list(request.user, campaign_id=campaign.pk, size=100)
+    return render(request, "enterprises/campaign_detail.html", {
+        "c": campaign, "totals": selectors.campaign_totals(campaign, request.user), "rows": rows, "more": bool(nxt),
+    })
+
+
+@role_required(*ASSIGN_ROLES)
+def liaison_assign(request):
+    """Bulk assignment: the firms ticked on the list (ids), or every firm of a park or community."""
+    ids = [i for i in (_int(x) for x in request.POST.getlist("ids") or request.GET.getlist("ids")) if i]
+    selected = list(Enterprise.objects.visible_to(request.user).filter(pk__in=ids[:liaison_services.MAX_BULK]))
+    form = AssignForm(request.POST if request.POST.get("confirm") else None, user=request.user,
+                      initial={"scope": "selected" if selected else "park"})
+    if request.method == "POST" and request.POST.get("confirm") and form.is_valid():
+        d = form.cleaned_data
+        firms = Enterprise.objects.visible_to(request.user)
+        if d["scope"] == "park":
+            firms = firms.filter(park=d["park"])
+        elif d["scope"] == "community":
+            firms = firms.filter(community=d["community"])
+        else:
+            firms = firms.filter(pk__in=[e.pk for e in selected])
+        if d["only_kind"]:
+            firms = firms.filter(pk__in=selectors.current_facts(d["only_kind"]).values("enterprise_id"))
+        try:
+            result = liaison_services.assign(
+                firms.filter(status=Enterprise.Status.ACTIVE)[: liaison_services.MAX_BULK + 1],
+                officer=d["officer"], team_role=d["team_role"], actor=request.user, start_date=d["start_date"],
+                replace=d["replace"])
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("已指派 %(n)s 家，已有 %(a)s 家，结束原挂点 %(e)s 条") % {
+                "n": result.created, "a": result.already, "e": result.ended})
+            return redirect(reverse("enterprises:list") + f"?officer={d['officer'].pk}")
+    return render(request, "enterprises/assign.html", {"form": form, "selected": selected})
+
+
+@require_POST
+@role_required(*ASSIGN_ROLES)
+def liaison_end(request, pk: int):
+    assignment = get_object_or_404(LiaisonAssignment.objects.visible_to(request.user), pk=pk)
+    try:
+        liaison_services.end_assignment(assignment, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("挂点已结束"))
+    return redirect("enterprises:detail", pk=assignment.enterprise_id)
+
+
+# Home cards --------------------------------------------------------------------------------------------------
+
+
+def due_card(user):
+    if not (user.is_authenticated and (user.is_superuser or user.role in VISIT_ROLES)):
+        return None
+    mine = user.role == Role.OFFICER
+    due = selectors.due_visits(user, officer=user if mine else None, limit=500)
+    return {"title": _("待走访企业"), "value": len(due) if len(due) < 500 else "500+",
+            "url": reverse("enterprises:due_visits"), "hint": _("我挂点的企业") if mine else _("本街道")}
+
+
+def sishang_card(user):
+    if not (user.is_authenticated and (user.is_superuser or user.role in OFFICE_ROLES)):
+        return None
+    year = dt.date.today().year
+    n = selectors.firms_in_kind(user, Classification.Kind.SISHANG).count()
+    return {"title": _("本街道四上企业"), "value": n,
+            "url": reverse("enterprises:list") + "?kind=sishang", "hint": _("%(y)s 年或最近一年名录") % {"y": year}}

@@ -1,0 +1,260 @@
+"""Every page: rendered as the right role, refused (403/404) as a wrong role or outside the user's street."""
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from enterprises.models import Enterprise, LiaisonAssignment, Visit
+from tests.enterprises.factories import (
+    CampaignFactory,
+    ClassificationFactory,
+    ContactFactory,
+    EnterpriseFactory,
+    LiaisonFactory,
+    ProblemFactory,
+    VisitFactory,
+    make_uscc,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def firm(street):
+    ent = EnterpriseFactory(street=street, name="深圳市星下科技有限公司")
+    ClassificationFactory(enterprise=ent, year=dt.date.today().year)
+    ContactFactory(enterprise=ent, phone="13812345678", email="wang@example.com")
+    return ent
+
+
+@pytest.fixture
+def foreign_firm(other_street):
+    return EnterpriseFactory(street=other_street, name="深圳市玉塘制造有限公司")
+
+
+PAGES = [
+    ("enterprises:list", None),
+    ("enterprises:visit_list", None),
+    ("enterprises:campaign_list", None),
+    ("enterprises:detail", "firm"),
+]
+
+
+@pytest.mark.parametrize("name, arg", PAGES)
+@pytest.mark.parametrize("role", ["officer", "statistician", "manager", "admin_user"])
+def test_office_roles_open_the_enterprise_pages(request, client_for, firm, name, arg, role):
+    url = reverse(name, args=[firm.pk] if arg else [])
+    assert client_for(request.getfixturevalue(role)).get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name, arg",
+    PAGES + [("enterprises:coverage", None), ("enterprises:due_visits", None), ("enterprises:visit_create", None),
+             ("enterprises:create", None), ("enterprises:assign", None), ("enterprises:export", None)],
+)
+def test_department_handlers_see_no_enterprise_page(client_for, department_user, firm, name, arg):
+    url = reverse(name, args=[firm.pk] if arg else [])
+    assert client_for(department_user).get(url).status_code == 403
+
+
+def test_a_firm_of_another_street_is_not_found(client_for, officer, foreign_firm):
+    assert client_for(officer).get(reverse("enterprises:detail", args=[foreign_firm.pk])).status_code == 404
+
+
+def test_the_list_shows_only_the_users_street_and_searches_name_initials_and_code(client_for, officer, firm, foreign_firm):
+    c = client_for(officer)
+    body = c.get(reverse("enterprises:list")).content.decode()
+    assert firm.name in body and foreign_firm.name not in body
+    assert firm.name in c.get(reverse("enterprises:list"), {"q": "星下"}).content.decode()
+    assert firm.name in c.get(reverse("enterprises:list"), {"q": "szsxx"}).content.decode()
+    assert firm.name in c.get(reverse("enterprises:list"), {"q": firm.uscc[:10]}).content.decode()
+    assert firm.name not in c.get(reverse("enterprises:list"), {"q": "不存在"}).content.decode()
+
+
+def test_the_list_filters_by_category_liaison_and_last_visit(client_for, manager, officer, street, firm):
+    plain = EnterpriseFactory(street=street, name="深圳市普通贸易有限公司")
+    c = client_for(manager)
+    body = c.get(reverse("enterprises:list"), {"kind": "sishang"}).content.decode()
+    assert firm.name in body and plain.name not in body
+    LiaisonFactory(enterprise=plain, officer=officer)
+    body = c.get(reverse("enterprises:list"), {"officer": officer.pk}).content.decode()
+    assert plain.name in body and firm.name not in body
+    body = c.get(reverse("enterprises:list"), {"no_liaison": "1"}).content.decode()
+    assert firm.name in body and plain.name not in body
+    VisitFactory(enterprise=firm, created_by=officer, date=dt.date.today() - dt.timedelta(days=5))
+    body = c.get(reverse("enterprises:list"), {"not_visited_days": "30"}).content.decode()
+    assert plain.name in body and firm.name not in body
+
+
+def test_the_list_pages_by_keyset_without_repeating_rows(client_for, manager, street):
+    EnterpriseFactory.create_batch(60, street=street)
+    c = client_for(manager)
+    first = c.get(reverse("enterprises:list"))
+    rows = first.context["page"].rows
+    assert len(rows) == 50 and first.context["page"].next_cursor
+    second = c.get(reverse("enterprises:list"), {"after": first.context["page"].next_cursor})
+    more = second.context["page"].rows
+    assert len(more) == 10 and not {r.pk for r in rows} & {r.pk for r in more}
+
+
+def test_personal_data_is_masked_for_statisticians_and_shown_to_officers(client_for, statistician, officer, firm):
+    masked = client_for(statistician).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert "13812345678" not in masked and "138****5678" in masked and "w***@example.com" in masked
+    shown = client_for(officer).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert "13812345678" in shown
+
+
+def _sheet(response):
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    return [list(r) for r in wb.active.iter_rows(values_only=True)]
+
+
+def test_export_is_filtered_masked_and_formula_safe(client_for, statistician, street, firm, foreign_firm):
+    evil = EnterpriseFactory(street=street, name="=HYPERLINK(\"http://x\")有限公司", address="@SUM(1+1)")
+    resp = client_for(statistician).get(reverse("enterprises:export"))
+    assert resp.status_code == 200
+    rows = _sheet(resp)
+    names = [r[1] for r in rows[1:]]
+    assert firm.name in names and foreign_firm.name not in names
+    assert "'=HYPERLINK(\"http://x\")有限公司" in names
+    assert any(r[7] == "'@SUM(1+1)" for r in rows[1:])
+    phone = next(r[10] for r in rows[1:] if r[1] == firm.name)
+    assert phone == "138****5678"
+    assert evil.pk
+
+
+def test_export_shows_phones_to_managers(client_for, manager, firm):
+    rows = _sheet(client_for(manager).get(reverse("enterprises:export"), {"q": "星下"}))
+    assert len(rows) == 2 and rows[1][10] == "13812345678"
+
+
+def test_a_statistician_creates_a_firm_with_a_normalised_code(client_for, statistician, street):
+    code = make_uscc(424242)
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in code.lower())
+    resp = client_for(statistician).post(reverse("enterprises:create"), {
+        "uscc": full_width, "name": "深圳市新登记科技有限公司", "street": street.pk, "status": "active",
+        "industry_code": "C3982",
+    })
+    assert resp.status_code == 302
+    ent = Enterprise.objects.get(uscc=code)
+    assert ent.industry.code == "3982" and ent.name_initials.startswith("szsxdj")
+    assert ent.history.first().history_user == statistician
+
+
+def test_a_bad_code_is_refused_in_chinese_and_nothing_is_created(client_for, statistician, street):
+    resp = client_for(statistician).post(reverse("enterprises:create"), {
+        "uscc": "9144030071526726XH", "name": "坏代码公司", "street": street.pk, "status": "active"})
+    assert resp.status_code == 200 and "校验位错误" in resp.content.decode()
+    assert not Enterprise.objects.exists()
+
+
+def test_officers_cannot_edit_the_registry(client_for, officer, firm):
+    assert client_for(officer).get(reverse("enterprises:edit", args=[firm.pk])).status_code == 403
+
+
+def test_renaming_keeps_the_former_name_and_shows_the_change(client_for, statistician, firm):
+    c = client_for(statistician)
+    resp = c.post(reverse("enterprises:edit", args=[firm.pk]), {
+        "uscc": firm.uscc, "name": "深圳市星下智能科技有限公司", "street": firm.street_id, "status": "active"})
+    assert resp.status_code == 302
+    firm.refresh_from_db()
+    assert firm.former_names[0]["name"] == "深圳市星下科技有限公司"
+    body = c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert "深圳市星下科技有限公司 → 深圳市星下智能科技有限公司" in body
+
+
+def test_an_officer_logs_a_visit_from_the_phone_form(client_for, officer, firm, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    c = client_for(officer)
+    assert c.get(reverse("enterprises:visit_create")).status_code == 200
+    photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff\xe0fakejpeg", content_type="image/jpeg")
+    resp = c.post(reverse("enterprises:visit_create"), {
+        "enterprise": firm.pk, "date": dt.date.today().isoformat(), "topics": ["labour", "finance"],
+        "people_met": "王总", "notes": "订单饱满，招工难", "problem": ["招工难", ""],
+        "problem_category": ["labour", "other"], "files": [photo],
+    })
+    assert resp.status_code == 302, resp.content.decode()[:500]
+    visit = Visit.objects.get()
+    assert visit.topics == ["labour", "finance"] and visit.problems.count() == 1
+    att = visit.attachments.get()
+    detail = c.get(resp["Location"]).content.decode()
+    assert "招工难" in detail
+    download = c.get(reverse("enterprises:attachment", args=[att.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"\xff\xd8")
+
+
+def test_attachments_of_another_street_are_not_served(client_for, other_officer, firm, officer, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    from enterprises.services.visits import log_visit
+
+    photo = SimpleUploadedFile("a.jpg", b"\xff\xd8", content_type="image/jpeg")
+    visit = log_visit(enterprise=firm, actor=officer, files=[photo])
+    att = visit.attachments.get()
+    assert client_for(other_officer).get(reverse("enterprises:attachment", args=[att.pk])).status_code == 404
+    assert client_for(other_officer).get(reverse("enterprises:visit_detail", args=[visit.pk])).status_code == 404
+
+
+def test_the_autocomplete_finds_firms_of_the_users_street(client_for, officer, firm, foreign_firm):
+    body = client_for(officer).get(reverse("enterprises:autocomplete"), {"q": "深圳"}).content.decode()
+    assert firm.name in body and foreign_firm.name not in body
+
+
+def test_a_statistician_cannot_log_visits(client_for, statistician):
+    assert client_for(statistician).get(reverse("enterprises:visit_create")).status_code == 403
+
+
+def test_managers_see_coverage_and_officers_do_not(client_for, manager, officer, firm):
+    resp = client_for(manager).get(reverse("enterprises:coverage"))
+    assert resp.status_code == 200 and firm.name in resp.content.decode()  # uncovered
+    assert client_for(officer).get(reverse("enterprises:coverage")).status_code == 403
+
+
+def test_due_visits_page_lists_due_firms(client_for, manager, firm):
+    resp = client_for(manager).get(reverse("enterprises:due_visits"))
+    assert resp.status_code == 200 and firm.name in resp.content.decode()
+
+
+def test_bulk_assignment_by_ticked_firms_and_by_community(client_for, statistician, officer, street, firm):
+    from tests.crm.factories import CommunityFactory
+
+    community = CommunityFactory(street=street)
+    in_comm = EnterpriseFactory.create_batch(3, street=street, community=community)
+    c = client_for(statistician)
+    assert c.get(reverse("enterprises:assign"), {"ids": [firm.pk]}).status_code == 200
+    resp = c.post(reverse("enterprises:assign"), {
+        "confirm": "1", "ids": [firm.pk], "officer": officer.pk, "team_role": "service_officer",
+        "start_date": dt.date.today().isoformat(), "scope": "selected"})
+    assert resp.status_code == 302
+    resp = c.post(reverse("enterprises:assign"), {
+        "confirm": "1", "officer": officer.pk, "team_role": "grid", "start_date": dt.date.today().isoformat(),
+        "scope": "community", "community": community.pk})
+    assert resp.status_code == 302
+    assert set(LiaisonAssignment.objects.filter(team_role="grid").values_list("enterprise_id", flat=True)) == {
+        e.pk for e in in_comm}
+    assert client_for(officer).get(reverse("enterprises:assign")).status_code == 403
+
+
+def test_campaign_pages_show_totals_and_only_managers_create(client_for, manager, officer, street, firm):
+    campaign = CampaignFactory(street=street, start_date=dt.date.today() - dt.timedelta(days=3),
+                               end_date=dt.date.today())
+    ProblemFactory(visit=VisitFactory(enterprise=firm, created_by=officer, campaign=campaign))
+    resp = client_for(officer).get(reverse("enterprises:campaign_detail", args=[campaign.pk]))
+    assert resp.status_code == 200 and resp.context["totals"]["problems"] == 1
+    assert client_for(officer).post(reverse("enterprises:campaign_list"), {"name": "x"}).status_code == 403
+    resp = client_for(manager).post(reverse("enterprises:campaign_list"), {
+        "name": "万名干部助企行", "street": street.pk, "start_date": "2025-06-01", "end_date": "2025-06-30"})
+    assert resp.status_code == 302
+
+
+def test_campaign_of_another_street_is_not_found(client_for, other_officer, street):
+    campaign = CampaignFactory(street=street)
+    assert client_for(other_officer).get(reverse("enterprises:campaign_detail", args=[campaign.pk])).status_code == 404
+
+
+def test_home_page_shows_the_enterprise_cards(client_for, officer, firm):
+    body = client_for(officer).get(reverse("home")).content.decode()
+    assert "待走访企业" in body and "本街道四上企业" in body
