@@ -159,6 +159,8 @@ class Enterprise(models.Model):
         indexes = [
             models.Index(fields=["street", "name"], name="enterprise_street_name_idx"),
             models.Index(fields=["street", "community"], name="enterprise_street_comm_idx"),
+            # Keyset pagination for district-wide users (street users use street_name + pk).
+            models.Index(fields=["name", "id"], name="enterprise_name_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -224,6 +224,8 @@ def problem_raise_appeal(request, pk: int):
         appeal = visit_services.raise_appeal_from_problem(problem, request.user)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
+    except ValueError as exc:  # the appeals workflow refuses with a ValueError whose message is for the user
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("已转为企业诉求"))
         if hasattr(appeal, "get_absolute_url"):

@@ -258,3 +258,28 @@ def test_campaign_of_another_street_is_not_found(client_for, other_officer, stre
 def test_home_page_shows_the_enterprise_cards(client_for, officer, firm):
     body = client_for(officer).get(reverse("home")).content.decode()
     assert "待走访企业" in body and "本街道四上企业" in body
+
+
+def test_a_visit_problem_becomes_an_appeal_through_the_appeals_app(client_for, officer, firm):
+    from enterprises.services.visits import appeals_available
+
+    if not appeals_available():
+        pytest.skip("appeals app does not offer create_appeal_from_visit_problem")
+    problem = ProblemFactory(visit=VisitFactory(enterprise=firm, created_by=officer))
+    c = client_for(officer)
+    assert "转为企业诉求" in c.get(reverse("enterprises:visit_detail", args=[problem.visit_id])).content.decode()
+    c.post(reverse("enterprises:problem_appeal", args=[problem.pk]))
+    problem.refresh_from_db()
+    assert problem.appeal.enterprise == firm
+    c.post(reverse("enterprises:problem_appeal", args=[problem.pk]))  # idempotent
+    from appeals.models import Appeal
+
+    assert Appeal.objects.filter(visit_problem=problem).count() == 1
+    body = c.get(reverse("enterprises:visit_detail", args=[problem.visit_id])).content.decode()
+    assert "已转诉求" in body
+    assert "企业诉求" in c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+
+
+def test_other_streets_officers_cannot_raise_appeals_from_my_problems(client_for, other_officer, firm):
+    problem = ProblemFactory(visit=VisitFactory(enterprise=firm))
+    assert client_for(other_officer).post(reverse("enterprises:problem_appeal", args=[problem.pk])).status_code == 404

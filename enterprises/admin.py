@@ -1,0 +1,48 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from enterprises import models as m
+
+
+@admin.register(m.Enterprise)
+class EnterpriseAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "uscc", "street", "community", "status")
+    list_filter = ("street", "status")
+    search_fields = ("name", "uscc", "name_initials")
+    raw_id_fields = ("industry", "park")
+    readonly_fields = ("name_initials",)
+
+
+@admin.register(m.IndustryCategory)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "section")
+    list_filter = ("level", "section")
+    search_fields = ("code", "name")
+
+
+@admin.register(m.SishangThreshold)
+class ThresholdAdmin(admin.ModelAdmin):
+    list_display = ("year", "category", "industry_prefixes", "min_revenue", "note")
+    list_filter = ("year", "category")
+
+
+@admin.register(m.VisitRule)
+class VisitRuleAdmin(SimpleHistoryAdmin):
+    list_display = ("street", "kind", "min_interval_days", "max_visitors_30d", "is_active")
+
+
+@admin.register(m.Classification)
+class ClassificationAdmin(SimpleHistoryAdmin):
+    list_display = ("enterprise", "kind", "category", "year", "valid_from", "valid_to")
+    list_filter = ("kind", "year")
+    raw_id_fields = ("enterprise",)
+
+
+@admin.register(m.LiaisonAssignment)
+class LiaisonAdmin(SimpleHistoryAdmin):
+    list_display = ("enterprise", "officer", "team_role", "start_date", "end_date")
+    list_filter = ("team_role",)
+    raw_id_fields = ("enterprise", "officer", "created_by")
+
+
+admin.site.register([m.Cluster, m.Park, m.VisitCampaign], SimpleHistoryAdmin)
