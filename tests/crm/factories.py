@@ -18,7 +18,7 @@ class StreetFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     district = factory.SubFactory(DistrictFactory)
-    code = factory.Sequence(lambda n: f"4403110{n + 10:02d}")
+    code = factory.Sequence(lambda n: f"44039{n % 10000:04d}")
     name = factory.Sequence(lambda n: f"测试街道{n}")
 
 
