@@ -558,6 +558,7 @@ def request_preview(batch: ImportBatch, actor) -> None:
         raise ImportRefused("该批次正在处理或已导入")
     from .tasks import preview_task
 
+    _clear_progress(batch.pk)
     transaction.on_commit(lambda: preview_task.delay(batch.pk))
 
 
@@ -569,6 +570,7 @@ def request_commit(batch: ImportBatch, actor) -> None:
         raise ImportRefused("只有已预览的批次可以提交")
     from .tasks import commit_task
 
+    _clear_progress(batch.pk)
     transaction.on_commit(lambda: commit_task.delay(batch.pk))
 
 
@@ -582,6 +584,7 @@ def preview_batch(batch_id: int) -> ImportBatch:
                            batch.column_mapping, batch.close_missing, _progress_for(batch.id))
     except FileRejected as exc:
         _fail(batch, str(exc))
+        _clear_progress(batch.id)
         return batch
     with transaction.atomic():
         _store_analysis(batch, analysis)
@@ -589,7 +592,14 @@ def preview_batch(batch_id: int) -> ImportBatch:
         batch.progress, batch.progress_note = 100, "预览完成"
         batch.message = _duplicate_file_note(batch)
         batch.save()
+    _clear_progress(batch.id)
     return batch
+
+
+def _clear_progress(batch_id: int) -> None:
+    from django.core.cache import cache
+
+    cache.delete(f"namelist:progress:{batch_id}")
 
 
 def _duplicate_file_note(batch: ImportBatch) -> str:
@@ -643,9 +653,7 @@ def commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
         _fail(batch, f"导入失败，数据库未作任何修改：{type(exc).__name__}")
         raise
     finally:
-        from django.core.cache import cache
-
-        cache.delete(f"namelist:progress:{batch.id}")
+        _clear_progress(batch.id)
     return batch
 
 
