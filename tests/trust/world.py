@@ -128,3 +128,129 @@ def _liaison(world: World, user: User, relation: str):
     from tests.enterprises.factories import LiaisonFactory
 
     return LiaisonFactory(enterprise=_enterprise(world, user, relation), officer=world.stranger(relation))
+
+
+# --- appeals --------------------------------------------------------------------------------------------------
+@builder("appeal")
+def _appeal(world: World, user: User, relation: str):
+    """For a department handler, "own" = sent to their department, "other" = sent to another department (in
+    the same street: departments are not scoped by street). For everyone else own/other = street."""
+    from appeals import services
+    from tests.appeals.factories import make_appeal
+
+    street_relation = "own" if user.role == Role.DEPARTMENT else relation
+    firm = _enterprise(world, user, street_relation)
+    text = f"{firm.name}诉求"
+    manager = world.stranger(street_relation)
+    appeal = make_appeal(enterprise=firm, officer=manager, description=text, title=text, at_=timezone.now())
+    if user.role == Role.DEPARTMENT:
+        department = world.department if relation == "own" else world.other_department
+        services.transfer(appeal, actor=None, department=department)
+    return appeal
+
+
+@builder("appeal_attachment")
+def _appeal_attachment(world: World, user: User, relation: str):
+    from django.core.files.base import ContentFile
+
+    from appeals.models import AppealAttachment
+
+    att = AppealAttachment(appeal=_appeal(world, user, relation), name="照片.txt")
+    att.file.save("photo.txt", ContentFile(b"hello"), save=True)
+    att._marker = att.appeal.title
+    return att
+
+
+@builder("extension")
+def _extension(world: World, user: User, relation: str):
+    from datetime import timedelta
+
+    from appeals import services
+
+    appeal = _appeal(world, user, relation)
+    services.respond(appeal, actor=None)
+    extension = services.request_extension(appeal, actor=None, requested_due=timezone.now() + timedelta(days=30),
+                                           reason=label(relation))
+    extension._marker = appeal.title
+    return extension
+
+
+@builder("transferred_appeal")
+def _transferred_appeal(world: World, user: User, relation: str):
+    """An appeal with an open department task (a department's own = sent to it)."""
+    from appeals import services
+
+    appeal = _appeal(world, user, relation)
+    if user.role != Role.DEPARTMENT:
+        services.transfer(appeal, actor=None, department=world.department)
+    return appeal
+
+
+# --- namelists ------------------------------------------------------------------------------------------------
+@builder("import_batch")
+def _import_batch(world: World, user: User, relation: str):
+    from django.core.files.base import ContentFile
+
+    from namelists.models import ImportBatch
+
+    name = f"{label(relation)}.csv"
+    batch = ImportBatch(file_name=name, sha256="0" * 64, size=10, list_kind="sishang", year=2025,
+                        street=world.street(relation), created_by=world.stranger(relation))
+    batch.file.save(name, ContentFile("统一社会信用代码,企业名称\n".encode()), save=False)
+    batch.report.save("report.xlsx", ContentFile(b"PK"), save=True)
+    batch._marker = name
+    return batch
+
+
+# --- pipelines ------------------------------------------------------------------------------------------------
+@builder("project")
+def _project(world: World, user: User, relation: str):
+    from tests.pipelines.factories import ProjectFactory
+
+    return ProjectFactory(street=world.street(relation), name=f"{label(relation)}项目",
+                          officer=world.stranger(relation))
+
+
+@builder("confidential_project")
+def _confidential_project(world: World, user: User, relation: str):
+    """A confidential deal in the user's street that the user is NOT in charge of ("own"), or one elsewhere."""
+    project = _project(world, user, relation)
+    project.confidential = True
+    project.save()
+    return project
+
+
+@builder("vacancy")
+def _vacancy(world: World, user: User, relation: str):
+    from tests.enterprises.factories import ParkFactory
+    from tests.pipelines.factories import VacancyFactory
+
+    vacancy = VacancyFactory(park=ParkFactory(street=world.street(relation), name=f"{label(relation)}园"))
+    vacancy._marker = vacancy.park.name
+    return vacancy
+
+
+@builder("demand")
+def _demand(world: World, user: User, relation: str):
+    from tests.pipelines.factories import SpaceDemandFactory
+
+    demand = SpaceDemandFactory(project=_project(world, user, relation), note=label(relation))
+    demand._vacancy = _vacancy(world, user, relation)
+    demand._marker = demand.project.name
+    return demand
+
+
+@builder("event")
+def _event(world: World, user: User, relation: str):
+    from tests.pipelines.factories import EventFactory
+
+    return EventFactory(street=world.street(relation), title=label(relation))
+
+
+@builder("target")
+def _target(world: World, user: User, relation: str):
+    from tests.pipelines.factories import TargetFactory
+
+    target = TargetFactory(street=world.street(relation), year=2000 + next(_seq))
+    target._marker = str(target.year)
+    return target
