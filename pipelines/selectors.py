@@ -14,7 +14,7 @@ from pipelines.metrics import METRICS, Scope
 from pipelines.models import PIPELINE, Project, ScopeKind, Stage, Target, TargetSnapshot
 from pipelines.services.projects import next_stage
 
-BOARD_CARDS_PER_STAGE = 30
+BOARD_CARDS_PER_STAGE = 15
 LIST_PAGE_SIZE = 50
 
 
@@ -215,4 +215,6 @@ def drilldown(user: User, target: Target, start: dt.date, end: dt.date):
         return metric, []
     model = rows.model
     visible = model.objects.visible_to(user).filter(pk__in=rows.values("pk"))
+    if model is Project:
+        visible = visible.select_related("officer").order_by("-signed_on", "-pk")
     return metric, visible

@@ -134,7 +134,10 @@ def project_edit(request, pk: int):
 @require_POST
 def project_move(request, pk: int):
     project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
-    form = StageMoveForm(request.POST)
+    data = request.POST.copy()
+    if data.get("advance"):  # the board's one-tap "→ next stage" button
+        data["to_stage"] = data["advance"]
+    form = StageMoveForm(data)
     error = None
     if form.is_valid():
         data = form.cleaned_data
@@ -386,9 +389,10 @@ def drilldown(request, pk: int):
     else:
         start, end, label = dt.date(target.year, 1, 1), dt.date(target.year, 12, 31), f"{target.year}年全年"
     metric, rows = selectors.drilldown(request.user, target, start, end)
+    total = len(rows) if isinstance(rows, list) else rows.count()
     rows = rows[:500] if not isinstance(rows, list) else rows
     return render(request, "pipelines/drilldown.html", {
-        "target": target, "metric": metric, "rows": rows, "label": label,
+        "target": target, "metric": metric, "rows": rows, "total": total, "label": label,
         "months": [month(target.year, m).start for m in range(1, 13)], "quarters": [1, 2, 3, 4],
     })
 

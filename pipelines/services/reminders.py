@@ -1,7 +1,8 @@
 """Reminders for the pipeline: overdue next actions and projects nobody has touched for 30 days.
 
 Keys carry the due date / the last-touched day, so a rerun the same night sends nothing new, and a project that
-is rescheduled or worked on and then slips again gets a fresh reminder.
+is rescheduled or worked on and then slips again gets a fresh reminder. Keys already sent are looked up in one
+query per batch, so a rerun costs a few queries, not one notify() per project.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.models import Notification
 from crm.services.notifications import Message, notify
 from pipelines.models import Project
 
 STALE_DAYS = 30
+BATCH = 500
 
 
 def _recipients(project: Project) -> list:
@@ -24,26 +27,52 @@ def _recipients(project: Project) -> list:
     return users
 
 
+def _send(projects, make_message, now) -> int:
+    sent = 0
+    batch: list[tuple[Project, Message]] = []
+
+    def flush():
+        nonlocal sent
+        keys = {m.key for _, m in batch}
+        done = set(Notification.objects.filter(key__in=keys).values_list("key", "recipient_id"))
+        for project, message in batch:
+            recipients = [u for u in _recipients(project) if (message.key, u.pk) not in done]
+            if recipients:
+                sent += notify(recipients, message, now=now)
+        batch.clear()
+
+    for project in projects.iterator(chunk_size=BATCH):
+        batch.append((project, make_message(project)))
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    return sent
+
+
 def send_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     today = timezone.localdate(now)
-    sent = {"overdue": 0, "stale": 0}
-    base = Project.objects.open().select_related("officer", "team__leader")
-    for project in base.filter(next_action_due__lt=today).iterator(chunk_size=500):
-        days = (today - project.next_action_due).days
-        sent["overdue"] += notify(_recipients(project), Message(
+    base = Project.objects.open().select_related("officer", "team__leader").order_by("pk")
+
+    def overdue(project):
+        return Message(
             key=f"pipeline-overdue:{project.pk}:{project.next_action_due:%Y%m%d}", kind="pipeline.overdue",
-            title=f"招商项目下一步工作已逾期{days}天：{project.name}",
+            title=f"招商项目下一步工作已逾期{(today - project.next_action_due).days}天：{project.name}",
             body=f"{project.next_action}（计划{project.next_action_due}完成）",
             url=reverse("pipelines:project_detail", args=[project.pk]),
-        ), now=now)
-    stale_before = now - dt.timedelta(days=STALE_DAYS)
-    for project in base.filter(touched_at__lt=stale_before).iterator(chunk_size=500):
+        )
+
+    def stale(project):
         touched = timezone.localdate(project.touched_at)
-        sent["stale"] += notify(_recipients(project), Message(
+        return Message(
             key=f"pipeline-stale:{project.pk}:{touched:%Y%m%d}", kind="pipeline.stale",
             title=f"招商项目已{(today - touched).days}天未跟进：{project.name}",
             body=f"当前阶段：{project.get_stage_display()}",
             url=reverse("pipelines:project_detail", args=[project.pk]),
-        ), now=now)
-    return sent
+        )
+
+    return {
+        "overdue": _send(base.filter(next_action_due__lt=today), overdue, now),
+        "stale": _send(base.filter(touched_at__lt=now - dt.timedelta(days=STALE_DAYS)), stale, now),
+    }

@@ -257,3 +257,13 @@ def test_export_is_formula_injection_safe(street, manager):
     ws = load_workbook(io.BytesIO(targets_workbook(manager, street, TODAY.year, None))).active
     notes = [ws.cell(r, 11).value for r in range(5, 6)]
     assert notes[0].startswith("'=")
+
+
+def test_board_one_tap_advance_moves_to_the_next_stage(client_for, officer, project):
+    response = client_for(officer).post(
+        reverse("pipelines:project_move", args=[project.pk]) + "?tier=10",
+        {"advance": "signed", "to_stage": "lead", "from": "board"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="board",
+    )
+    assert response.status_code == 200 and project.name in response.content.decode()
+    project.refresh_from_db()
+    assert project.stage == Stage.SIGNED
