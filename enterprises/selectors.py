@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from enterprises.models import (
@@ -150,14 +150,15 @@ def filtered_enterprises(user: User, f: ListFilters) -> QuerySet[Enterprise]:
         if f.category:
             facts = facts.filter(category=f.category)
         qs = qs.filter(pk__in=facts.values("enterprise_id"))
+    # Correlated EXISTS rather than NOT IN (…): PostgreSQL plans them as anti-joins on the per-firm indexes.
     if f.officer:
         active = LiaisonAssignment.objects.active_on(today()).filter(officer_id=f.officer)
-        qs = qs.filter(pk__in=active.values("enterprise_id"))
+        qs = qs.filter(Exists(active.filter(enterprise_id=OuterRef("pk"))))
     if f.no_liaison:
-        qs = qs.exclude(pk__in=LiaisonAssignment.objects.active_on(today()).values("enterprise_id"))
+        qs = qs.exclude(Exists(LiaisonAssignment.objects.active_on(today()).filter(enterprise_id=OuterRef("pk"))))
     if f.not_visited_days:
         since = today() - dt.timedelta(days=f.not_visited_days)
-        qs = qs.exclude(pk__in=Visit.objects.filter(date__gte=since).values("enterprise_id"))
+        qs = qs.exclude(Exists(Visit.objects.filter(enterprise_id=OuterRef("pk"), date__gte=since)))
     return qs
 
 
@@ -425,9 +426,9 @@ def due_in_streets(streets, firms: QuerySet[Enterprise], *, on: dt.date | None =
             if officer is not None:
                 base = base.filter(pk__in=active.filter(officer=officer).values("enterprise_id"))
             cutoff = on - dt.timedelta(days=rule.min_interval_days)
-            due = base.exclude(pk__in=Visit.objects.filter(date__gt=cutoff).values("enterprise_id")).annotate(
-                last=Max("visits__date")
-            ).select_related("street", "community")
+            recent = Visit.objects.filter(enterprise_id=OuterRef("pk"), date__gt=cutoff)
+            last = Visit.objects.filter(enterprise_id=OuterRef("pk")).order_by("-date").values("date")[:1]
+            due = base.exclude(Exists(recent)).annotate(last=Subquery(last)).select_related("street", "community")
             for ent in due[:limit]:
                 if ent.pk in result:
                     result[ent.pk].reasons.append(rule.get_kind_display())

@@ -331,9 +331,16 @@ def liaison_end(request, pk: int):
 def due_card(user):
     if not (user.is_authenticated and (user.is_superuser or user.role in VISIT_ROLES)):
         return None
+    from django.core.cache import cache
+
     mine = user.role == Role.OFFICER
-    due = selectors.due_visits(user, officer=user if mine else None, limit=500)
-    return {"title": _("待走访企业"), "value": len(due) if len(due) < 500 else "500+",
+    # The sweep costs ~0.5 s for a 16k-firm street: the home card shows a count at most 10 minutes old.
+    key = f"enterprises:due-card:{user.pk}:{dt.date.today().isoformat()}"
+    count = cache.get(key)
+    if count is None:
+        count = len(selectors.due_visits(user, officer=user if mine else None, limit=500))
+        cache.set(key, count, 600)
+    return {"title": _("待走访企业"), "value": count if count < 500 else "500+",
             "url": reverse("enterprises:due_visits"), "hint": _("我挂点的企业") if mine else _("本街道")}
 
 
