@@ -17,12 +17,14 @@ def street_officers(street_id):
 
 
 class ProjectForm(forms.ModelForm):
+    enterprise_uscc = forms.CharField(label=_("落地企业统一社会信用代码"), required=False, max_length=30,
+                                      help_text=_("投资方在本地注册后填写，关联企业库"))
     industry_code = forms.CharField(label=_("行业代码"), required=False, max_length=8,
                                     help_text=_("GB/T 4754-2017 小类，如 3982"))
 
     class Meta:
         model = Project
-        fields = ["name", "investor_name", "enterprise", "clusters", "planned_investment",
+        fields = ["name", "investor_name", "clusters", "planned_investment",
                   "expected_output", "expected_tax", "actual_output", "source", "source_event", "officer", "team",
                   "confidential", "description", "next_action", "next_action_due"]
         widgets = {"next_action_due": DATE, "description": forms.Textarea(attrs={"rows": 3}),
@@ -30,21 +32,34 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, street_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        from enterprises.models import Enterprise
-
         self.street_id = street_id
         self.fields["officer"].queryset = street_officers(street_id)
         self.fields["team"].queryset = Team.objects.filter(street_id=street_id)
         self.fields["source_event"].queryset = Event.objects.filter(street_id=street_id)
-        # A select over every firm of the street would be huge: the link is typed as the firm's pk or picked on the
-        # firm's page; here we limit the choices to firms of the street.
-        self.fields["enterprise"].queryset = Enterprise.objects.filter(street_id=street_id)
-        self.fields["enterprise"].widget = forms.NumberInput(attrs={"placeholder": _("企业编号，可空")})
+        if self.instance.enterprise_id:
+            self.fields["enterprise_uscc"].initial = self.instance.enterprise.uscc
         if self.instance.industry_id:
             self.fields["industry_code"].initial = self.instance.industry.code
         is_open = not self.instance.pk or self.instance.stage in OPEN_STAGES
         self.fields["next_action"].required = is_open
         self.fields["next_action_due"].required = is_open
+
+    def clean_enterprise_uscc(self):
+        """The landed firm, by its code, among the firms of the street (a select of every firm would be huge)."""
+        from enterprises.models import Enterprise
+        from enterprises.uscc import USCCError, validate
+
+        raw = self.cleaned_data["enterprise_uscc"]
+        if not raw.strip():
+            return None
+        try:
+            code = validate(raw).code
+        except USCCError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        firm = Enterprise.objects.filter(street_id=self.street_id, uscc=code).first()
+        if firm is None:
+            raise forms.ValidationError(_("本街道企业库中没有该统一社会信用代码的企业，请先在企业库登记。"))
+        return firm
 
     def clean_industry_code(self):
         from enterprises.models import IndustryCategory
@@ -66,8 +81,9 @@ class ProjectForm(forms.ModelForm):
         return value
 
     def project_fields(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("clusters", "industry_code")}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("clusters", "industry_code", "enterprise_uscc")}
         data["industry"] = self.cleaned_data.get("industry_code")
+        data["enterprise"] = self.cleaned_data.get("enterprise_uscc")
         return data
 
 

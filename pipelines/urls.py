@@ -16,6 +16,7 @@ urlpatterns = [
     path("demands/<int:pk>/take/<int:vacancy_pk>/", views.demand_take, name="demand_take"),
     path("spaces/", views.vacancy_list, name="vacancy_list"),
     path("spaces/import/", views.vacancy_import, name="vacancy_import"),
+    path("spaces/<int:pk>/status/", views.vacancy_status, name="vacancy_status"),
     path("events/", views.event_list, name="event_list"),
     path("events/new/", views.event_form, name="event_create"),
     path("events/<int:pk>/", views.event_detail, name="event_detail"),

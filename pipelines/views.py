@@ -196,6 +196,23 @@ def vacancy_list(request):
 
 
 @role_required(*WRITE)
+@require_POST
+def vacancy_status(request, pk: int):
+    """Mark a unit taken / available again / withdrawn. Freeing it clears who took it."""
+    vacancy = get_object_or_404(Vacancy.objects.visible_to(request.user), pk=pk)
+    status = request.POST.get("status", "")
+    if status not in Vacancy.Status.values:
+        messages.error(request, "未知的物业状态。")
+    else:
+        vacancy.status = status
+        if status in (Vacancy.Status.AVAILABLE, Vacancy.Status.WITHDRAWN):
+            vacancy.taken_by_project = vacancy.taken_by_enterprise = None
+        vacancy.save()
+        messages.success(request, f"{vacancy}：{vacancy.get_status_display()}")
+    return redirect(reverse("pipelines:vacancy_list") + "?status=")
+
+
+@role_required(*WRITE)
 def vacancy_import(request):
     form = VacancyImportForm(request.POST or None, request.FILES or None)
     result = None

@@ -267,3 +267,31 @@ def test_board_one_tap_advance_moves_to_the_next_stage(client_for, officer, proj
     assert response.status_code == 200 and project.name in response.content.decode()
     project.refresh_from_db()
     assert project.stage == Stage.SIGNED
+
+
+def test_edit_links_the_landed_firm_by_its_code(client_for, officer, street, project):
+    firm = EnterpriseFactory(street=street)
+    data = {"name": project.name, "investor_name": "某集团", "planned_investment": "12", "source": "chain",
+            "officer": officer.pk, "next_action": "跟进", "next_action_due": TODAY.isoformat()}
+    client = client_for(officer)
+    response = client.post(reverse("pipelines:project_edit", args=[project.pk]),
+                           {**data, "enterprise_uscc": firm.uscc[:-1] + ("0" if firm.uscc[-1] != "0" else "1")})
+    assert "校验位" in response.content.decode()
+    response = client.post(reverse("pipelines:project_edit", args=[project.pk]),
+                           {**data, "enterprise_uscc": firm.uscc.lower(), "industry_code": ""})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.enterprise == firm
+
+
+def test_vacancy_status_change(client_for, officer, statistician, other_officer, street, project):
+    vacancy = VacancyFactory(park=ParkFactory(street=street), status=Vacancy.Status.RESERVED, taken_by_project=project)
+    url = reverse("pipelines:vacancy_status", args=[vacancy.pk])
+    assert client_for(statistician).post(url, {"status": "taken"}).status_code == 403
+    assert client_for(other_officer).post(url, {"status": "taken"}).status_code == 404
+    client_for(officer).post(url, {"status": "taken"})
+    vacancy.refresh_from_db()
+    assert vacancy.status == "taken" and vacancy.taken_by_project == project
+    client_for(officer).post(url, {"status": "available"})
+    vacancy.refresh_from_db()
+    assert vacancy.status == "available" and vacancy.taken_by_project is None
