@@ -157,3 +157,16 @@ class CampaignForm(forms.ModelForm):
 
 
 PROBLEM_CATEGORIES = VisitProblem.Category.choices
+
+
+class ClassificationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类别"), choices=Classification.Kind.choices)
+    category = forms.ChoiceField(label=_("细类/级别/培育库"), required=False, choices=[("", "—")] + list(
+        Classification.SishangCategory.choices + Classification.ZjtxTier.choices + Classification.Pool.choices))
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+    valid_from = forms.DateField(label=_("起始/入库日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("终止/出库日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    certificate_no = forms.CharField(label=_("证书编号"), required=False, max_length=40)
+    exchange = forms.ChoiceField(label=_("交易所"), required=False, choices=[("", "—")] + list(Classification.Exchange.choices))
+    stock_code = forms.CharField(label=_("股票代码"), required=False, max_length=12)
+    reason = forms.CharField(label=_("原因/备注"), required=False, max_length=200)

@@ -16,7 +16,14 @@ from crm.models import Community, Role, User
 from crm.permissions import MANAGEMENT_ROLES, OFFICE_ROLES, role_required
 from crm.scoping import visible_streets
 from enterprises import selectors
-from enterprises.forms import PROBLEM_CATEGORIES, AssignForm, CampaignForm, EnterpriseForm, VisitForm
+from enterprises.forms import (
+    PROBLEM_CATEGORIES,
+    AssignForm,
+    CampaignForm,
+    ClassificationForm,
+    EnterpriseForm,
+    VisitForm,
+)
 from enterprises.masking import email_for, may_see_personal_data, phone_for
 from enterprises.models import (
     Classification,
@@ -143,6 +150,38 @@ def enterprise_edit(request, pk: int | None = None):
             messages.success(request, _("已保存"))
             return redirect("enterprises:detail", pk=ent.pk)
     return render(request, "enterprises/form.html", {"form": form, "e": ent})
+
+
+@role_required(*EDIT_ROLES)
+def classification_add(request, pk: int):
+    ent = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
+    form = ClassificationForm(request.POST or None, initial={"year": dt.date.today().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            registry_services.add_classification(ent, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("分类已添加"))
+            return redirect("enterprises:detail", pk=ent.pk)
+    return render(request, "enterprises/classification_form.html", {"form": form, "e": ent})
+
+
+@require_POST
+@role_required(*EDIT_ROLES)
+def classification_end(request, pk: int):
+    fact = get_object_or_404(Classification.objects.visible_to(request.user), pk=pk)
+    try:
+        on = dt.date.fromisoformat(request.POST.get("on") or dt.date.today().isoformat())
+        registry_services.end_classification(fact, actor=request.user, on=on, reason=request.POST.get("reason", ""))
+    except ValueError:
+        messages.error(request, _("日期格式不正确"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已结束"))
+    return redirect("enterprises:detail", pk=fact.enterprise_id)
 
 
 @role_required(*VISIT_ROLES)

@@ -59,3 +59,72 @@ def update_enterprise(enterprise: Enterprise, *, actor: User, **fields: Any) -> 
     enterprise.full_clean()
     enterprise.save()
     return enterprise
+
+
+def _check_fact(fact) -> None:
+    from enterprises.models import Classification
+
+    kind = fact.kind
+    choices = {
+        Classification.Kind.SISHANG: Classification.SishangCategory.values,
+        Classification.Kind.ZJTX: Classification.ZjtxTier.values,
+        Classification.Kind.POOL: Classification.Pool.values,
+    }
+    if kind not in Classification.Kind.values:
+        raise ValidationError({"kind": "分类类别无效"})
+    if kind in choices and fact.category not in choices[kind]:
+        raise ValidationError({"category": "请选择该类别下的细类/级别/培育库"})
+    if kind in (Classification.Kind.SISHANG, Classification.Kind.SAMPLED, Classification.Kind.ZJTX) and not fact.year:
+        raise ValidationError({"year": "请填写年度"})
+    if kind in (Classification.Kind.GAOXIN,) and not (fact.certificate_no and fact.valid_from):
+        raise ValidationError({"certificate_no": "高新技术企业须填写证书编号和发证日期"})
+    if kind == Classification.Kind.LISTED and not (fact.exchange and fact.stock_code):
+        raise ValidationError({"stock_code": "上市公司须填写交易所和股票代码"})
+    if kind in (Classification.Kind.POOL, Classification.Kind.PREIPO) and not fact.valid_from:
+        raise ValidationError({"valid_from": "请填写入库日期"})
+    if fact.valid_from and fact.valid_to and fact.valid_to < fact.valid_from:
+        raise ValidationError({"valid_to": "终止日期不能早于起始日期"})
+
+
+@transaction.atomic
+def add_classification(enterprise: Enterprise, *, actor: User, kind: str, category: str = "", year: int | None = None,
+                       valid_from: dt.date | None = None, valid_to: dt.date | None = None, certificate_no: str = "",
+                       exchange: str = "", stock_code: str = "", reason: str = ""):
+    """Record one dated fact by hand (imports use the namelists app). 高新 certificates default to 3 years."""
+    from enterprises.models import Classification
+
+    if kind == Classification.Kind.GAOXIN and valid_from and not valid_to:
+        valid_to = valid_from.replace(year=valid_from.year + 3) - dt.timedelta(days=1)
+    fact = Classification(enterprise=enterprise, kind=kind, category=category or "", year=year, valid_from=valid_from,
+                          valid_to=valid_to, certificate_no=certificate_no, exchange=exchange, stock_code=stock_code,
+                          reason=reason, source="manual")
+    _check_fact(fact)
+    duplicate = Classification.objects.filter(enterprise=enterprise, kind=kind)
+    if kind in (Classification.Kind.SISHANG, Classification.Kind.SAMPLED) and duplicate.filter(year=year).exists():
+        raise ValidationError({"year": f"该企业 {year} 年已有此分类"})
+    if kind == Classification.Kind.ZJTX and duplicate.filter(year=year, category=category).exists():
+        raise ValidationError({"year": f"该企业 {year} 年已有此级别"})
+    if kind in (Classification.Kind.POOL, Classification.Kind.PREIPO) and duplicate.filter(
+            category=category or "", valid_to__isnull=True).exists():
+        raise ValidationError({"category": "该企业已在此培育库/清单中"})
+    fact._history_user = actor
+    fact.save()
+    return fact
+
+
+@transaction.atomic
+def end_classification(fact, *, actor: User, on: dt.date, reason: str):
+    """Close a dated fact (培育库 exit, 拟上市 leaves the list, a certificate revoked) with the reason."""
+    if fact.year and not fact.valid_from:
+        raise ValidationError("按年度的分类无需结束，请在下一年度名录中体现")
+    if fact.valid_to is not None and fact.valid_to <= on:
+        raise ValidationError("该分类已结束")
+    if not reason.strip():
+        raise ValidationError("请填写出库/结束原因")
+    if fact.valid_from and on < fact.valid_from:
+        raise ValidationError("结束日期不能早于起始日期")
+    fact.valid_to = on
+    fact.reason = reason.strip()[:200]
+    fact._history_user = actor
+    fact.save(update_fields=["valid_to", "reason", "updated_at"])
+    return fact

@@ -283,3 +283,53 @@ def test_a_visit_problem_becomes_an_appeal_through_the_appeals_app(client_for, o
 def test_other_streets_officers_cannot_raise_appeals_from_my_problems(client_for, other_officer, firm):
     problem = ProblemFactory(visit=VisitFactory(enterprise=firm))
     assert client_for(other_officer).post(reverse("enterprises:problem_appeal", args=[problem.pk])).status_code == 404
+
+
+def test_a_statistician_adds_a_pool_entry_and_ends_it_with_a_reason(client_for, statistician, firm):
+    from enterprises.models import Classification
+
+    c = client_for(statistician)
+    assert c.get(reverse("enterprises:classification_add", args=[firm.pk])).status_code == 200
+    resp = c.post(reverse("enterprises:classification_add", args=[firm.pk]), {
+        "kind": "pool", "category": "sishang_candidate", "valid_from": "2025-01-01", "reason": "营收接近标准"})
+    assert resp.status_code == 302
+    fact = Classification.objects.get(enterprise=firm, kind="pool")
+    resp = c.post(reverse("enterprises:classification_end", args=[fact.pk]), {"on": "2025-12-31", "reason": "已升规"})
+    fact.refresh_from_db()
+    assert (fact.valid_to, fact.reason) == (dt.date(2025, 12, 31), "已升规")
+    assert fact.history.first().history_user == statistician
+
+
+def test_a_classification_without_its_required_facts_is_refused(client_for, statistician, firm):
+    from enterprises.models import Classification
+
+    resp = client_for(statistician).post(reverse("enterprises:classification_add", args=[firm.pk]), {
+        "kind": "listed", "stock_code": ""})
+    assert resp.status_code == 200 and "交易所和股票代码" in resp.content.decode()
+    assert not Classification.objects.filter(kind="listed").exists()
+
+
+def test_gaoxin_certificates_are_valid_three_years_by_default(statistician, firm):
+    from enterprises.services.registry import add_classification
+
+    fact = add_classification(firm, actor=statistician, kind="gaoxin", certificate_no="GR202544001234",
+                              valid_from=dt.date(2025, 12, 1))
+    assert fact.valid_to == dt.date(2028, 11, 30)
+
+
+def test_officers_cannot_add_classifications(client_for, officer, firm):
+    assert client_for(officer).get(reverse("enterprises:classification_add", args=[firm.pk])).status_code == 403
+
+
+def test_the_demo_loader_is_idempotent(db):
+    from crm import demo as crm_demo
+    from enterprises import demo
+    from enterprises.models import Enterprise, Visit
+
+    crm_demo.load()
+    first = demo.load()
+    counts = (Enterprise.objects.count(), Visit.objects.count())
+    second = demo.load()
+    assert first["firms"] == 150 and first["visits"] >= 300
+    assert second == {"firms": 0, "visits": 0}
+    assert (Enterprise.objects.count(), Visit.objects.count()) == counts
