@@ -30,6 +30,16 @@ import django  # noqa: E402
 
 django.setup()
 
+# Production renders with the cached template loader; DEBUG=1 (needed for a dev SECRET_KEY and plain static
+# storage) would re-parse every template on every request and inflate the page figures.
+from django.conf import settings  # noqa: E402
+
+_tpl = settings.TEMPLATES[0]
+if _tpl.get("APP_DIRS"):
+    _tpl["APP_DIRS"] = False
+    _tpl.setdefault("OPTIONS", {})["loaders"] = [("django.template.loaders.cached.Loader", [
+        "django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"])]
+
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
