@@ -170,3 +170,25 @@ class ClassificationForm(forms.Form):
     exchange = forms.ChoiceField(label=_("交易所"), required=False, choices=[("", "—")] + list(Classification.Exchange.choices))
     stock_code = forms.CharField(label=_("股票代码"), required=False, max_length=12)
     reason = forms.CharField(label=_("原因/备注"), required=False, max_length=200)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    title = forms.CharField(label=_("职务"), max_length=50, required=False)
+    phone = forms.RegexField(label=_("电话"), regex=r"^[0-9+\-() ]{5,30}$", required=False,
+                             error_messages={"invalid": _("电话号码格式不正确")})
+    email = forms.EmailField(label=_("邮箱"), required=False)
+    is_primary = forms.BooleanField(label=_("主要联系人"), required=False)
+
+
+class VisitRuleForm(forms.Form):
+    kind = forms.ChoiceField(label=_("企业类别"), choices=[])
+    min_interval_days = forms.IntegerField(label=_("至少每 N 天走访一次"), min_value=1, max_value=730)
+    max_visitors_30d = forms.IntegerField(label=_("30 天内不同走访人上限"), min_value=1, max_value=50)
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        from enterprises.models import VisitRule
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = VisitRule.KIND_CHOICES

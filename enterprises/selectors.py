@@ -453,12 +453,15 @@ class OverVisited:
     ceiling: int
 
 
-def over_visited(user: User, on: dt.date | None = None, limit: int = 200) -> list[OverVisited]:
+def over_visited(user: User, on: dt.date | None = None, limit: int = 200,
+                 firm: Enterprise | None = None) -> list[OverVisited]:
     """Firms visited by more than M different people in the last 30 days (减少扰企)."""
     on = on or today()
     since = on - dt.timedelta(days=30)
     through = Visit.officers.through
     window = Visit.objects.visible_to(user).filter(date__gt=since, date__lte=on)
+    if firm is not None:
+        window = window.filter(enterprise=firm)
     counts = (
         through.objects.filter(visit__in=window).values("visit__enterprise_id")
         .annotate(visitors=Count("user_id", distinct=True), visits=Count("visit_id", distinct=True))

@@ -21,8 +21,10 @@ from enterprises.forms import (
     AssignForm,
     CampaignForm,
     ClassificationForm,
+    ContactForm,
     EnterpriseForm,
     VisitForm,
+    VisitRuleForm,
 )
 from enterprises.masking import email_for, may_see_personal_data, phone_for
 from enterprises.models import (
@@ -125,7 +127,8 @@ def enterprise_detail(request, pk: int):
            "can_edit": request.user.role in EDIT_ROLES or request.user.is_superuser,
            "can_visit": request.user.role in VISIT_ROLES or request.user.is_superuser,
            "can_assign": request.user.role in ASSIGN_ROLES or request.user.is_superuser,
-           "can_raise": visit_services.appeals_available()}
+           "can_raise": visit_services.appeals_available(),
+           "over_visited": next((o for o in selectors.over_visited(request.user, firm=ent)), None)}
     for c in ctx["contacts"]:
         c.shown_phone, c.shown_email = phone_for(request.user, c.phone), email_for(request.user, c.email)
     return render(request, "enterprises/detail.html", ctx)
@@ -182,6 +185,62 @@ def classification_end(request, pk: int):
     else:
         messages.success(request, _("已结束"))
     return redirect("enterprises:detail", pk=fact.enterprise_id)
+
+
+CONTACT_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
+
+
+@role_required(*CONTACT_ROLES)
+def contact_edit(request, pk: int, contact_pk: int | None = None):
+    """Officers meet the people and statisticians keep the registry: both may record contacts. A role that only
+    sees masked data edits without ever being shown the stored phone or email."""
+    ent = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
+    contact = get_object_or_404(ent.contacts, pk=contact_pk) if contact_pk else None
+    pii = may_see_personal_data(request.user)
+    initial = {}
+    if contact:
+        initial = {"name": contact.name, "title": contact.title, "is_primary": contact.is_primary,
+                   "phone": contact.phone if pii else "", "email": contact.email if pii else ""}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if contact and not pii:  # blank means "unchanged" for a role that cannot see the stored values
+            for key in ("phone", "email"):
+                if not data[key]:
+                    data.pop(key)
+        try:
+            registry_services.save_contact(ent, actor=request.user, contact=contact, **data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("联系人已保存"))
+            return redirect("enterprises:detail", pk=ent.pk)
+    return render(request, "enterprises/contact_form.html", {"form": form, "e": ent, "contact": contact, "pii": pii})
+
+
+@role_required(*MANAGEMENT_ROLES)
+def visit_rules(request):
+    from crm.scoping import sees_all_streets
+    from enterprises.models import VisitRule
+
+    street = None if sees_all_streets(request.user) else request.user.street
+    form = VisitRuleForm(request.POST or None)
+    if request.method == "POST":
+        if street is None:
+            messages.error(request, _("全区默认规则请在系统管理后台修改"))
+        elif form.is_valid():
+            try:
+                visit_services.set_street_rule(street=street, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("走访规则已保存"))
+                return redirect("enterprises:visit_rules")
+    defaults = VisitRule.objects.filter(street__isnull=True).order_by("kind")
+    own = VisitRule.objects.visible_to(request.user).filter(street__isnull=False).select_related("street")
+    return render(request, "enterprises/visit_rules.html",
+                  {"form": form, "defaults": defaults, "own": own, "street": street})
 
 
 @role_required(*VISIT_ROLES)

@@ -128,3 +128,25 @@ def end_classification(fact, *, actor: User, on: dt.date, reason: str):
     fact._history_user = actor
     fact.save(update_fields=["valid_to", "reason", "updated_at"])
     return fact
+
+
+@transaction.atomic
+def save_contact(enterprise: Enterprise, *, actor: User, contact=None, **fields: Any):
+    """Add or change a contact person; one primary contact per firm."""
+    from enterprises.models import EnterpriseContact
+
+    contact = contact or EnterpriseContact(enterprise=enterprise)
+    for key in ("name", "title", "phone", "email", "is_primary"):
+        if key in fields:
+            setattr(contact, key, fields[key])
+    if not contact.name.strip():
+        raise ValidationError({"name": "请填写联系人姓名"})
+    contact._history_user = actor
+    contact.full_clean()
+    contact.save()
+    if contact.is_primary:
+        for other in enterprise.contacts.filter(is_primary=True).exclude(pk=contact.pk):
+            other.is_primary = False
+            other._history_user = actor
+            other.save(update_fields=["is_primary"])
+    return contact

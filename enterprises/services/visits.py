@@ -98,3 +98,22 @@ def log_visit(
             size=upload.size, uploaded_by=actor,
         )
     return visit
+
+
+@transaction.atomic
+def set_street_rule(*, street, kind: str, min_interval_days: int, max_visitors_30d: int, is_active: bool,
+                    actor: User):
+    """A street's own visit rule for a kind of firm (overrides the district default)."""
+    from enterprises.models import VisitRule
+
+    if kind not in dict(VisitRule.KIND_CHOICES):
+        raise ValidationError("企业类别无效")
+    if not 1 <= min_interval_days <= 730:
+        raise ValidationError("走访周期应在 1–730 天之间")
+    if not 1 <= max_visitors_30d <= 50:
+        raise ValidationError("30 天内不同走访人上限应在 1–50 之间")
+    rule = VisitRule.objects.filter(street=street, kind=kind).first() or VisitRule(street=street, kind=kind)
+    rule.min_interval_days, rule.max_visitors_30d, rule.is_active = min_interval_days, max_visitors_30d, is_active
+    rule._history_user = actor
+    rule.save()
+    return rule

@@ -333,3 +333,45 @@ def test_the_demo_loader_is_idempotent(db):
     assert first["firms"] == 150 and first["visits"] >= 300
     assert second == {"firms": 0, "visits": 0}
     assert (Enterprise.objects.count(), Visit.objects.count()) == counts
+
+
+def test_a_manager_sets_the_streets_visit_rule(client_for, manager, officer, street):
+    from enterprises.models import VisitRule
+
+    c = client_for(manager)
+    assert c.get(reverse("enterprises:visit_rules")).status_code == 200
+    resp = c.post(reverse("enterprises:visit_rules"), {"kind": "sishang", "min_interval_days": 60,
+                                                       "max_visitors_30d": 2, "is_active": "on"})
+    assert resp.status_code == 302
+    rule = VisitRule.objects.get(street=street, kind="sishang")
+    assert (rule.min_interval_days, rule.max_visitors_30d) == (60, 2)
+    bad = c.post(reverse("enterprises:visit_rules"), {"kind": "sishang", "min_interval_days": 0, "max_visitors_30d": 2})
+    assert bad.status_code == 200
+    assert client_for(officer).get(reverse("enterprises:visit_rules")).status_code == 403
+
+
+def test_contacts_are_added_and_a_masked_role_cannot_read_them_back(client_for, statistician, officer, firm):
+    contact = firm.contacts.get()
+    c = client_for(statistician)
+    page = c.get(reverse("enterprises:contact_edit", args=[firm.pk, contact.pk])).content.decode()
+    assert "13812345678" not in page
+    resp = c.post(reverse("enterprises:contact_edit", args=[firm.pk, contact.pk]),
+                  {"name": "王总", "title": "总经理", "phone": "", "email": "", "is_primary": "on"})
+    assert resp.status_code == 302
+    contact.refresh_from_db()
+    assert (contact.name, contact.phone) == ("王总", "13812345678")  # blank kept the stored phone
+    resp = client_for(officer).post(reverse("enterprises:contact_add", args=[firm.pk]),
+                                    {"name": "李会计", "phone": "0755-2345678", "is_primary": "on"})
+    assert resp.status_code == 302
+    assert firm.contacts.get(is_primary=True).name == "李会计"
+    bad = client_for(officer).post(reverse("enterprises:contact_add", args=[firm.pk]), {"name": "x", "phone": "abc"})
+    assert "电话号码格式不正确" in bad.content.decode()
+
+
+def test_the_enterprise_page_warns_when_too_many_people_visited(client_for, manager, street, firm):
+    from tests.crm.factories import UserFactory
+
+    for person in UserFactory.create_batch(4, street=street):
+        VisitFactory(enterprise=firm, created_by=person, date=dt.date.today() - dt.timedelta(days=2))
+    body = client_for(manager).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert "减少扰企" in body
