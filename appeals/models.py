@@ -158,6 +158,8 @@ class Appeal(models.Model):
                                     related_name="duplicates", verbose_name=_("合并至"))
     # 挂单督办: set by the escalation sweep, cleared when the appeal closes.
     escalated = models.BooleanField(_("挂单督办"), default=False)
+    # Some clock of this appeal breached (final): lets the dashboard count "overdue now" without a join.
+    has_breach = models.BooleanField(_("曾超时"), default=False)
     followup_required = models.BooleanField(_("需回访"), default=True)
     # First-round outcomes, denormalised when their clock turns final: what the KPIs count.
     response_outcome = models.CharField(_("响应结果"), max_length=14, blank=True)
@@ -180,6 +182,8 @@ class Appeal(models.Model):
             models.Index(fields=["received_at", "id"], name="appeal_received_idx"),
             models.Index(fields=["enterprise", "received_at"], name="appeal_enterprise_idx"),
             models.Index(fields=["officer", "status"], name="appeal_officer_status_idx"),
+            models.Index(fields=["street", "received_at"], name="appeal_open_escalated_idx",
+                         condition=Q(escalated=True)),
         ]
 
     def __str__(self) -> str:

@@ -129,6 +129,8 @@ def sweep(*, now: dt.datetime, batch_size: int = 5000, pause_for_test: float = 0
             if not ids:
                 break
             SlaClock.objects.filter(pk__in=ids).update(state=SlaClock.State.BREACHED, breached_at=F("due_at"))
+            Appeal.objects.filter(pk__in=SlaClock.objects.filter(pk__in=ids).values("appeal_id")).update(
+                has_breach=True)
             first_round = SlaClock.objects.filter(pk__in=ids, round=1)
             Appeal.objects.filter(pk__in=first_round.filter(metric="response").values("appeal_id")).update(
                 response_outcome="breached")

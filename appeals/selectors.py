@@ -26,7 +26,9 @@ def _overdue_clocks(now: dt.datetime) -> Q:
 
 def kpi_filters(now: dt.datetime) -> dict[str, Q]:
     end_of_day = dt.datetime.combine(now.astimezone(local_tz()).date(), dt.time.max, tzinfo=local_tz())
-    overdue = SlaClock.objects.filter(_overdue_clocks(now), appeal=OuterRef("pk"))
+    # Breached clocks are flagged on the appeal (set-based, by the services and the sweep); clocks past due
+    # that the next sweep has not reached yet come from the small partial index of running clocks.
+    running_late = SlaClock.objects.filter(state=SlaClock.State.RUNNING, due_at__lt=now).values("appeal_id")
     due_today = SlaClock.objects.filter(state=SlaClock.State.RUNNING, due_at__gte=now, due_at__lte=end_of_day,
                                         appeal=OuterRef("pk"))
     return {
@@ -41,7 +43,7 @@ def kpi_filters(now: dt.datetime) -> dict[str, Q]:
         "satisfied": Q(followed_up=True, satisfaction__in=("satisfied", "basically")),
         "unsatisfied": Q(followed_up=True, satisfaction="unsatisfied"),
         "open": Q(status__in=OPEN),
-        "overdue": Q(status__in=OPEN) & Exists(overdue),
+        "overdue": Q(status__in=OPEN) & (Q(has_breach=True) | Q(pk__in=running_late)),
         "due_today": Q(status__in=OPEN) & Exists(due_today),
         "escalated": Q(status__in=OPEN, escalated=True),
         "all": Q(),
@@ -175,12 +177,25 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
     for row in rows:
         row["id"], row["name"], row["rates"] = row[field], row[name_field] or "（未指定）", _rates(row)
     breakdowns = {"dim": dim, "label": label, "rows": rows}
+    return {"totals": totals, "rates": _rates(totals), "live": live, "breakdown": breakdowns,
+            "trends": _trends(user, base, aggregates, now), "start": start.date(),
+            "end": (end - dt.timedelta(days=1)).date()}
+
+
+def _trends(user, base, aggregates, now: dt.datetime) -> dict:
+    """A year by month and 26 weeks by week. Past periods do not change, so the series is cached for ten
+    minutes per scope: scanning a year of appeals on every view would cost more than the rest of the page."""
+    from django.core.cache import cache
+
+    cache_key = f"appeals:trends:{user.role}:{user.street_id}:{user.department_id}:{now.astimezone(local_tz()).date()}"
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return cached
     trend_start = now - dt.timedelta(days=365)
-    trend_qs = base.filter(received_at__gte=trend_start)
     trends = {}
-    for key, trunc in (("month", TruncMonth("received_at", tzinfo=local_tz())),
-                       ("week", TruncWeek("received_at", tzinfo=local_tz()))):
-        series = list(trend_qs.annotate(p=trunc).values("p").annotate(
+    for key, trunc, since in (("month", TruncMonth("received_at", tzinfo=local_tz()), trend_start),
+                              ("week", TruncWeek("received_at", tzinfo=local_tz()), now - dt.timedelta(weeks=27))):
+        series = list(base.filter(received_at__gte=since).annotate(p=trunc).values("p").annotate(
             total=Count("id"), **{f"n_{k}": aggregates[f"n_{k}"] for k in (
                 "response_met", "response_due", "resolution_met", "resolution_due", "satisfied", "followed_up")}
         ).order_by("p"))
@@ -190,8 +205,8 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
                         "response_rate": _pct(s["n_response_met"], s["n_response_due"]),
                         "resolution_rate": _pct(s["n_resolution_met"], s["n_resolution_due"]),
                         "satisfaction_rate": _pct(s["n_satisfied"], s["n_followed_up"])} for s in series]
-    return {"totals": totals, "rates": _rates(totals), "live": live, "breakdown": breakdowns, "trends": trends,
-            "start": start.date(), "end": (end - dt.timedelta(days=1)).date()}
+    cache.set(cache_key, trends, 600)
+    return trends
 
 
 def _pct(n, d):

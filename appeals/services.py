@@ -102,6 +102,7 @@ def _settle(appeal: Appeal, clock: SlaClock, at: dt.datetime) -> SlaClock:
         return clock
     if at > clock.due_at:
         clock.state, clock.breached_at = SlaClock.State.BREACHED, clock.due_at
+        Appeal.objects.filter(pk=appeal.pk).update(has_breach=True)
     else:
         clock.state, clock.met_at = SlaClock.State.MET, at
     clock.save(update_fields=["state", "met_at", "breached_at"])
