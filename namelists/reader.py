@@ -83,7 +83,10 @@ def decode_csv(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:  # a BOM followed by broken UTF-16: refuse, never a traceback
+            raise FileRejected("CSV 文件的 UTF-16 编码已损坏，请在 Excel 中另存为 .xlsx 后上传") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
