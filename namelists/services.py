@@ -169,24 +169,56 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     return Analysis(detection, sheet, parsed, plan, all_issues, year, counts)
 
 
+def _in_chunks(qs_for, values: list, chunk: int = CHUNK):
+    """Rows for a long list of keys. PostgreSQL takes the whole list as one array parameter (= ANY), SQLite chunks."""
+    if connection.vendor == "postgresql":
+        yield from qs_for(values)
+        return
+    for i in range(0, len(values), chunk):
+        yield from qs_for(values[i:i + chunk])
+
+
+def _pg_any(model, key: str, values: list, columns: tuple[str, ...], extra_where: str = "", params=()):
+    fields = [model._meta.get_field(c) for c in columns]
+    sql = (f"SELECT {', '.join(connection.ops.quote_name(f.column) for f in fields)} "
+           f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {connection.ops.quote_name(key)} = ANY(%s)"
+           f"{extra_where}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values, *params])
+        for row in cursor.fetchall():
+            yield {c: (f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") and v is not None else v)
+                   for c, f, v in zip(columns, fields, row)}
+
+
 def _load_existing(codes: list[str], list_kind: str, year: int):
+    ent_cols = ("id", "uscc", "name", "former_names", *ENTERPRISE_FIELDS[1:])
+    fig_cols = ("id", "enterprise_id", *FIGURE_FIELDS)
+    fact_cols = ("id", "enterprise_id", "kind", "category", "year", "valid_from", "valid_to", "certificate_no",
+                 "exchange", "stock_code")
+    pg = connection.vendor == "postgresql"
     enterprises: dict[str, dict] = {}
-    for i in range(0, len(codes), CHUNK):
-        for row in Enterprise.objects.filter(uscc__in=codes[i:i + CHUNK]).values(
-                "id", "uscc", "name", "former_names", *ENTERPRISE_FIELDS[1:]):
-            enterprises[row["uscc"]] = row
+    if pg:
+        rows = _pg_any(Enterprise, "uscc", codes, ent_cols)
+    else:
+        rows = _in_chunks(lambda chunk: Enterprise.objects.filter(uscc__in=chunk).values(*ent_cols), codes)
+    for row in rows:
+        enterprises[row["uscc"]] = row
     ids = [e["id"] for e in enterprises.values()]
     figures: dict[int, dict] = {}
     facts: dict[int, list[dict]] = defaultdict(list)
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i:i + CHUNK]
-        for row in AnnualFigure.objects.filter(enterprise_id__in=chunk, year=year).values("id", "enterprise_id",
-                                                                                           *FIGURE_FIELDS):
-            figures[row["enterprise_id"]] = row
-        for row in Classification.objects.filter(enterprise_id__in=chunk, kind=list_kind).values(
-                "id", "enterprise_id", "kind", "category", "year", "valid_from", "valid_to", "certificate_no",
-                "exchange", "stock_code"):
-            facts[row["enterprise_id"]].append(row)
+    if not ids:
+        return enterprises, figures, facts
+    if pg:
+        fig_rows = _pg_any(AnnualFigure, "enterprise_id", ids, fig_cols, " AND year = %s", [year])
+        fact_rows = _pg_any(Classification, "enterprise_id", ids, fact_cols, " AND kind = %s", [list_kind])
+    else:
+        fig_rows = _in_chunks(lambda c: AnnualFigure.objects.filter(enterprise_id__in=c, year=year).values(*fig_cols), ids)
+        fact_rows = _in_chunks(
+            lambda c: Classification.objects.filter(enterprise_id__in=c, kind=list_kind).values(*fact_cols), ids)
+    for row in fig_rows:
+        figures[row["enterprise_id"]] = row
+    for row in fact_rows:
+        facts[row["enterprise_id"]].append(row)
     return enterprises, figures, facts
 
 
@@ -399,19 +431,18 @@ def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[s
 
     progress(75, "写入年度数据与分类")
     if plan.figure_creates:
-        AnnualFigure.objects.bulk_create(
-            [AnnualFigure(enterprise_id=ent_id(f), year=f["year"], source=source, updated_at=now,
-                          **{k: f.get(k) for k in FIGURE_FIELDS}) for f in plan.figure_creates], batch_size=CHUNK)
+        cols = ("enterprise_id", "year", "source", "updated_at", *FIGURE_FIELDS)
+        insert_rows(AnnualFigure, cols, ((ent_id(f), f["year"], source, now, *(f.get(k) for k in FIGURE_FIELDS))
+                                         for f in plan.figure_creates))
     if plan.figure_updates:
         objs = [AnnualFigure(id=pk, source=source, updated_at=now, **diff) for pk, diff in plan.figure_updates.items()]
         _bulk_update_grouped(AnnualFigure, objs, plan.figure_updates, extra=("source", "updated_at"))
     if plan.fact_creates:
-        Classification.objects.bulk_create([
-            Classification(enterprise_id=ent_id(f), kind=f["kind"], category=f["category"] or "", year=f["year"],
-                           valid_from=f["valid_from"], valid_to=f["valid_to"], certificate_no=f["certificate_no"],
-                           exchange=f["exchange"], stock_code=f["stock_code"], reason=f["reason"], source=source,
-                           created_at=now, updated_at=now)
-            for f in plan.fact_creates], batch_size=CHUNK)
+        cols = ("enterprise_id", "kind", "category", "year", "valid_from", "valid_to", "certificate_no", "exchange",
+                "stock_code", "reason", "source", "created_at", "updated_at")
+        insert_rows(Classification, cols, (
+            (ent_id(f), f["kind"], f["category"] or "", f["year"], f["valid_from"], f["valid_to"], f["certificate_no"],
+             f["exchange"], f["stock_code"], f["reason"], source, now, now) for f in plan.fact_creates))
     if plan.fact_updates:
         objs = [Classification(id=pk, source=source, updated_at=now, **diff) for pk, diff in plan.fact_updates.items()]
         _bulk_update_grouped(Classification, objs, plan.fact_updates, extra=("source", "updated_at"))
@@ -424,11 +455,44 @@ def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[s
             Classification.objects.filter(id__in=ends[i:i + CHUNK]).update(
                 valid_to=timezone.localdate(), reason=f"不在导入批次 #{batch_id} 的名单中", updated_at=now)
     progress(88, "记录变更")
-    ImportChange.objects.bulk_create([
-        ImportChange(batch_id=batch_id, enterprise_id=ent_id(c), action=c["action"], target=c["target"],
-                     field=c["field"], before=c["before"][:300], after=c["after"][:300], row=c["row"], created_at=now)
-        for c in plan.changes], batch_size=CHUNK)
+    cols = ("batch_id", "enterprise_id", "action", "target", "field", "before", "after", "row", "created_at")
+    insert_rows(ImportChange, cols, ((batch_id, ent_id(c), c["action"], c["target"], c["field"], c["before"][:300],
+                                      c["after"][:300], c["row"], now) for c in plan.changes))
     return new_ids
+
+
+def _defaults(model, given: tuple[str, ...]) -> tuple[list, list]:
+    """Columns a caller did not give, with the model's Python-side defaults (Django sets no DB defaults)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in given]
+    values = []
+    for f in fields:
+        value = f.get_default()
+        values.append(f.get_db_prep_save(value, connection) if value is not None else None)
+    return fields, values
+
+
+def insert_rows(model, columns: tuple[str, ...], rows, table: str | None = None) -> None:
+    """Set-based insert of plain tuples. PostgreSQL: COPY … FROM STDIN (no model instances, no per-row SQL);
+    SQLite: bulk_create in batches. Missing columns get the model's defaults."""
+    extra_fields, extra_values = _defaults(model, columns)
+    if connection.vendor == "postgresql":
+        names = [model._meta.get_field(c[:-3] if c.endswith("_id") else c).column for c in columns]
+        names += [f.column for f in extra_fields]
+        target = table or model._meta.db_table
+        sql = f"COPY {connection.ops.quote_name(target)} ({', '.join(connection.ops.quote_name(n) for n in names)}) FROM STDIN"
+        extra = tuple(extra_values)
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row + extra if extra else row)
+        return
+    batch = []
+    for row in rows:
+        batch.append(model(**dict(zip(columns, row))))
+        if len(batch) >= 500:
+            model.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_create(batch)
 
 
 def _bulk_update_grouped(model, objs, diffs: dict[int, dict], extra=(), also=None):
@@ -449,29 +513,27 @@ def _insert_enterprises(creates: list[dict], now) -> dict[str, int]:
     INSERT … SELECT … ON CONFLICT (uscc) DO NOTHING; SQLite: INSERT … ON CONFLICT through bulk_create."""
     if not creates:
         return {}
-    objs = [Enterprise(uscc=c["uscc"], name=c["name"], name_initials=name_initials(c["name"]),
-                       street_id=c["street_id"], community_id=c.get("community_id"), industry_id=c.get("industry_id"),
-                       address=c.get("address") or "", legal_representative=(c.get("legal_representative") or "")[:50],
-                       created_at=now, updated_at=now) for c in creates]
+    cols = ("uscc", "name", "name_initials", "street_id", "community_id", "industry_id", "address",
+            "legal_representative", "created_at", "updated_at")
+    rows = [(c["uscc"], c["name"], name_initials(c["name"]), c["street_id"], c.get("community_id"),
+             c.get("industry_id"), c.get("address") or "", (c.get("legal_representative") or "")[:50], now, now)
+            for c in creates]
     if connection.vendor == "postgresql":
-        # Every concrete column, with the model's defaults, so columns the registry adds later are filled too.
-        fields = [f for f in Enterprise._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         table = connection.ops.quote_name(Enterprise._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMP TABLE namelist_new_enterprise ON COMMIT DROP AS "
-                           f"SELECT {columns} FROM {table} WITH NO DATA")
-            with cursor.cursor.copy(f"COPY namelist_new_enterprise ({columns}) FROM STDIN") as copy:
-                for obj in objs:
-                    copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+                           f"SELECT * FROM {table} WITH NO DATA")
+            insert_rows(Enterprise, cols, rows, table="namelist_new_enterprise")
+            fields = [f for f in Enterprise._meta.concrete_fields if not f.primary_key]
+            columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM namelist_new_enterprise "
                            "ON CONFLICT (uscc) DO NOTHING RETURNING id, uscc")
             ids = {uscc: pk for pk, uscc in cursor.fetchall()}
             cursor.execute("DROP TABLE namelist_new_enterprise")
     else:
+        objs = [Enterprise(**dict(zip(cols, row))) for row in rows]
         Enterprise.objects.bulk_create(objs, batch_size=500)
         ids = {o.uscc: o.id for o in objs}
-    rows = objs
     if len(ids) != len(rows):
         # Someone created the same firm between analysis and commit: fail the whole commit, nothing is written.
         raise ImportRefused("提交期间有企业被其他操作同时创建，请重新预览后再提交")
@@ -615,10 +677,10 @@ def _store_analysis(batch: ImportBatch, analysis: Analysis) -> None:
     batch.preview = analysis.plan.samples
     batch.sheet_name = analysis.detection.sheet_name[:100]
     batch.issues.all().delete()
-    ImportIssue.objects.bulk_create([
-        ImportIssue(batch=batch, sheet=analysis.detection.sheet_name[:100], row=i.row, column=i.column[:100],
-                    value=i.value[:200], reason=i.reason[:500], severity=i.severity)
-        for i in analysis.issues], batch_size=CHUNK)
+    sheet = analysis.detection.sheet_name[:100]
+    insert_rows(ImportIssue, ("batch_id", "sheet", "row", "column", "value", "reason", "severity"),
+                ((batch.pk, sheet, i.row, i.column[:100], i.value[:200], i.reason[:500], i.severity)
+                 for i in analysis.issues))
     if batch.report:
         batch.report.delete(save=False)
     if analysis.issues:

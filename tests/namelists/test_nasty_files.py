@@ -170,11 +170,15 @@ def test_close_missing_removes_facts_of_firms_no_longer_on_the_list(streets):
 def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypatch):
     from namelists.models import ImportChange
 
-    def boom(*args, **kwargs):
-        raise RuntimeError("disk full")
+    real_insert = services.insert_rows
+
+    def boom(model, *args, **kwargs):
+        if model is ImportChange:  # the last write of the commit: everything before it must roll back
+            raise RuntimeError("disk full")
+        return real_insert(model, *args, **kwargs)
 
     batch = services.create_batch(None, nasty_xlsx(), "名录.xlsx", "sishang", street=streets["440311006"])
-    monkeypatch.setattr(ImportChange.objects, "bulk_create", boom)
+    monkeypatch.setattr(services, "insert_rows", boom)
     with pytest.raises(RuntimeError):
         services.commit_batch(batch.pk)
     batch.refresh_from_db()
