@@ -19,6 +19,7 @@ class AppealsConfig(AppConfig):
             NavItem(_("时限策略"), "appeals:policies", roles=("admin",), order=34),
         )
         registry.add_demo(30, "appeals", demo.load)
+        registry.add_calendar_follow_up("appeals:recompute", _("预览节假日调整对在办诉求时限的影响"))
         registry.add_home_card(30, overdue_card)
 
 

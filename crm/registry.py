@@ -30,6 +30,8 @@ class Registry:
     demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
     # Home cards: callables (user) -> dict(title, value, url, hint) | None
     home_cards: list[tuple[int, Callable]] = field(default_factory=list)
+    # Pages that must follow a calendar edit (e.g. the appeals' preview of moved SLA deadlines): (url_name, label)
+    calendar_follow_ups: list[tuple[str, str]] = field(default_factory=list)
 
     def add_nav(self, *items: NavItem) -> None:
         for item in items:
@@ -61,6 +63,11 @@ class Registry:
             if card:
                 cards.append(card)
         return cards
+
+
+    def add_calendar_follow_up(self, url_name: str, label: str) -> None:
+        if all(u != url_name for u, _ in self.calendar_follow_ups):
+            self.calendar_follow_ups.append((url_name, label))
 
 
 registry = Registry()

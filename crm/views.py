@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -84,12 +85,22 @@ def calendar_index(request):
         "year_form": CalendarYearForm(initial={"year": year}),
         "can_edit": request.user.is_superuser or request.user.role == Role.ADMIN,
         "office_hours": calendar.office_hours,
+        "follow_ups": [(reverse(u), label) for u, label in registry.calendar_follow_ups],
     }
     return render(request, "crm/calendar.html", context)
 
 
 def _bump_version(year: int) -> None:
     CalendarYear.objects.filter(year=year).update(version=F("version") + 1)
+
+
+def _after_calendar_edit(year: int):
+    """Open clocks are not moved silently: send the administrator to the first follow-up page (the appeals'
+    preview of how many deadlines move), which applies the change in a batched job once confirmed."""
+    if registry.calendar_follow_ups:
+        url_name, label = registry.calendar_follow_ups[0]
+        return redirect(f"{reverse(url_name)}?reason=calendar&year={year}")
+    return redirect(f"{reverse('calendar:index')}?year={year}")
 
 
 @role_required(Role.ADMIN)
@@ -102,7 +113,7 @@ def calendar_day_save(request):
         CalendarYear.objects.get_or_create(year=day.date.year)
         _bump_version(day.date.year)
         messages.success(request, _("已保存 %(date)s") % {"date": day.date})
-        return redirect(f"/calendar/?year={day.date.year}")
+        return _after_calendar_edit(day.date.year)
     messages.error(request, _("保存失败：%(errors)s") % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)})
     return redirect("calendar:index")
 
@@ -115,7 +126,7 @@ def calendar_day_delete(request, pk: int):
     day.delete()
     _bump_version(year)
     messages.success(request, _("已删除"))
-    return redirect(f"/calendar/?year={year}")
+    return _after_calendar_edit(year)
 
 
 @role_required(Role.ADMIN)
@@ -127,7 +138,7 @@ def calendar_year_save(request):
         row = form.save()
         _bump_version(row.year)
         messages.success(request, _("%(year)s 年度状态已更新") % {"year": row.year})
-        return redirect(f"/calendar/?year={row.year}")
+        return _after_calendar_edit(row.year)
     messages.error(request, _("保存失败：%(errors)s") % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)})
     return redirect("calendar:index")
 

@@ -99,6 +99,7 @@ def test_admin_adds_a_holiday_and_the_year_version_moves(client_for, admin_user)
     client = client_for(admin_user)
     response = client.post(reverse("calendar:day_save"), {"date": "2027-01-01", "kind": "holiday", "name": "元旦"})
     assert response.status_code == 302
+    assert response.url.startswith(reverse("appeals:recompute"))  # the preview of moved deadlines comes next
     assert SpecialDay.objects.get(date="2027-01-01").kind == "holiday"
     assert CalendarYear.objects.get(year=2027).version == 2
 
