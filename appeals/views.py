@@ -17,6 +17,7 @@ from appeals import exports, selectors, services
 from appeals.forms import AppealForm, PolicyForm, TransferForm
 from appeals.models import Appeal, AppealAttachment, DepartmentTask, ExtensionRequest, SlaClock, SlaPolicy
 from crm.models import Department, Role
+from crm.audit import filters_of, log_export
 from crm.permissions import MANAGEMENT_ROLES, OFFICE_ROLES, role_required
 
 ALL_APPEAL_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN, Role.DEPARTMENT)
@@ -27,6 +28,8 @@ ACTOR_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 def appeal_list(request):
     qs = selectors.filtered_appeals(request.user, request.GET)
     if request.GET.get("export") == "xlsx":
+        log_export(request.user, what="诉求清单", rows=min(qs.count(), exports.MAX_ROWS), personal_data=False,
+                   filters=filters_of(request.GET))
         return exports.appeals_xlsx(qs)
     rows, next_key = selectors.page(qs, request.GET.get("after"))
     params = request.GET.copy()
@@ -200,6 +203,7 @@ def extension_queue(request):
 def dashboard(request):
     data = selectors.dashboard(request.user, request.GET)
     if request.GET.get("export") == "xlsx":
+        log_export(request.user, what="诉求办理时效看板", rows=0, personal_data=False, filters=filters_of(request.GET))
         return exports.dashboard_xlsx(data)
     params = request.GET.copy()
     for key in ("by", "export"):

@@ -99,10 +99,14 @@ def enterprise_list(request):
 
 @role_required(*OFFICE_ROLES)
 def enterprise_export(request):
-    from enterprises.resources import export_xlsx
+    from crm.audit import filters_of, log_export
+    from enterprises.masking import may_see_personal_data
+    from enterprises.resources import MAX_EXPORT_ROWS, export_xlsx
 
     qs = selectors.filtered_enterprises(request.user, _filters(request))
     data = export_xlsx(request.user, qs)
+    log_export(request.user, what="企业名单", rows=min(qs.count(), MAX_EXPORT_ROWS),
+               personal_data=may_see_personal_data(request.user), filters=filters_of(request.GET))
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="enterprises-{dt.date.today():%Y%m%d}.xlsx"'

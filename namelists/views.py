@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from crm.audit import log_export
 from crm.permissions import role_required, user_has_role
 
 from . import selectors, services
@@ -111,4 +112,7 @@ def report(request, pk: int):
     batch = selectors.batch_for(request.user, pk)
     if not batch.report:
         raise Http404("没有问题报告")
+    # The report repeats rows of the uploaded list (names, legal representatives): personal data.
+    log_export(request.user, what=f"名录导入问题报告（批次{batch.pk}）", rows=0, personal_data=True,
+               filters={"batch": batch.pk})
     return FileResponse(batch.report.open("rb"), as_attachment=True, filename=f"导入批次{batch.pk}_问题报告.xlsx")

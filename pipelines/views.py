@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm.models import Role, Street, Team, User
+from crm.audit import filters_of, log_export
 from crm.permissions import role_required, user_has_role
 from crm.scoping import visible_streets
 from pipelines import exports, selectors
@@ -425,6 +426,8 @@ def export(request):
         period = None
     street = Street.objects.get(pk=street_id)
     content = exports.targets_workbook(request.user, street, year, period)
+    log_export(request.user, what=f"{street.name}{year}年招商目标进度", rows=0, personal_data=False,
+               filters=filters_of(request.GET))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"{street.name}{year}年招商引资目标进度{('-' + period.label) if period else ''}.xlsx"
     from urllib.parse import quote
