@@ -83,6 +83,27 @@ def became_sishang(user: User, year: int) -> QuerySet[Enterprise]:
     )
 
 
+def sishang_candidates(user: User, year: int, limit: int = 5000) -> list[tuple[Enterprise, str]]:
+    """Firms whose figures of `year` meet a 四上 threshold but that are not classified 四上 for that year: the
+    小升规 candidates a street works on. The threshold rule lives in services.classification."""
+    from enterprises.services.classification import sishang_category_for
+
+    figures = (
+        AnnualFigure.objects.visible_to(user).filter(year=year, revenue__isnull=False)
+        .exclude(Exists(Classification.objects.filter(enterprise_id=OuterRef("enterprise_id"),
+                                                      kind=Classification.Kind.SISHANG, year=year)))
+        .exclude(enterprise__industry__isnull=True)
+        .select_related("enterprise", "enterprise__industry").order_by("-revenue")[:limit]
+    )
+    out = []
+    for fig in figures:
+        category = sishang_category_for(fig.enterprise.industry.code, fig.revenue, year)
+        if category and category not in (Classification.SishangCategory.CONSTRUCTION,
+                                         Classification.SishangCategory.REAL_ESTATE):  # those need a licence
+            out.append((fig.enterprise, category))
+    return out
+
+
 # --- the list ---------------------------------------------------------------------------------------------
 
 
@@ -101,6 +122,8 @@ class ListFilters:
     no_liaison: bool = False
     not_visited_days: int | None = None
     status: str = ""
+    new_sishang: int | None = None  # 新增四上 in that year
+    qualifies: int | None = None  # revenue above the 四上 threshold that year but not classified (小升规 candidates)
 
     def is_empty(self) -> bool:
         return not any(v for v in self.__dict__.values())
@@ -150,6 +173,10 @@ def filtered_enterprises(user: User, f: ListFilters) -> QuerySet[Enterprise]:
         if f.category:
             facts = facts.filter(category=f.category)
         qs = qs.filter(pk__in=facts.values("enterprise_id"))
+    if f.new_sishang:
+        qs = qs.filter(pk__in=became_sishang(user, f.new_sishang).values("pk"))
+    if f.qualifies:
+        qs = qs.filter(pk__in=[e.pk for e, _category in sishang_candidates(user, f.qualifies)])
     # Correlated EXISTS rather than NOT IN (…): PostgreSQL plans them as anti-joins on the per-firm indexes.
     if f.officer:
         active = LiaisonAssignment.objects.active_on(today()).filter(officer_id=f.officer)

@@ -63,6 +63,7 @@ def _filters(request) -> selectors.ListFilters:
         division=g.get("division", "")[:2] if g.get("division", "").isdigit() else "",
         officer=_int(g.get("officer")), no_liaison=g.get("no_liaison") == "1",
         not_visited_days=_int(g.get("not_visited_days")), status=g.get("status", "")[:14],
+        new_sishang=_int(g.get("new_sishang")), qualifies=_int(g.get("qualifies")),
     )
 
 

@@ -235,3 +235,37 @@ def test_raising_an_appeal_calls_the_appeals_service(street, officer, monkeypatc
                                           description="用电不稳")
     assert visits.raise_appeal_from_problem(problem, officer) == "appeal"
     assert calls == [(problem, officer)]
+
+
+def test_firms_above_the_threshold_but_not_sishang_are_candidates(street, manager):
+    from enterprises.models import IndustryCategory
+
+    pcb = IndustryCategory.objects.get(code="3982")
+    above, below, already = (EnterpriseFactory(street=street, industry=pcb) for _ in range(3))
+    FigureFactory(enterprise=above, year=2025, revenue=2100)
+    FigureFactory(enterprise=below, year=2025, revenue=1900)
+    FigureFactory(enterprise=already, year=2025, revenue=5000)
+    ClassificationFactory(enterprise=already, year=2025)
+    assert selectors.sishang_candidates(manager, 2025) == [(above, "industry")]
+
+
+def test_the_list_filters_new_sishang_and_candidates(client_for, street, manager):
+    from django.urls import reverse
+
+    new = EnterpriseFactory(street=street)
+    ClassificationFactory(enterprise=new, year=2025)
+    old = EnterpriseFactory(street=street)
+    ClassificationFactory(enterprise=old, year=2024)
+    ClassificationFactory(enterprise=old, year=2025)
+    rows = client_for(manager).get(reverse("enterprises:list"), {"new_sishang": 2025}).context["page"].rows
+    assert rows == [new]
+
+
+def test_a_firm_sishang_another_year_and_sampled_this_year_is_still_a_candidate(street, manager):
+    from enterprises.models import IndustryCategory
+
+    ent = EnterpriseFactory(street=street, industry=IndustryCategory.objects.get(code="3982"))
+    FigureFactory(enterprise=ent, year=2025, revenue=2500)
+    ClassificationFactory(enterprise=ent, year=2023)
+    ClassificationFactory(enterprise=ent, kind="sampled", category="", year=2025)
+    assert selectors.sishang_candidates(manager, 2025) == [(ent, "industry")]
