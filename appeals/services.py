@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from appeals import sla
+from appeals import filetypes, sla
 from appeals.models import (
     Appeal,
     AppealCategory,
@@ -621,6 +621,10 @@ def add_attachment(appeal: Appeal, *, actor: User | None, upload) -> None:
 
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise WorkflowError(f"附件“{upload.name}”超过 15MB。")
+    try:
+        filetypes.check_upload(upload)
+    except filetypes.FileTypeError as exc:
+        raise WorkflowError(str(exc)) from exc
     AppealAttachment.objects.create(appeal=appeal, file=upload, name=upload.name[:200], uploaded_by=actor)
     _log(appeal, actor, timezone.now(), "attach", upload.name[:200], appeal.status)
 

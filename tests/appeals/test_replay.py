@@ -149,3 +149,19 @@ def test_unknown_duration_and_unreadable_json_exit_2(tmp_path):
     bad_policy = run_cli(tmp_path, {"policy": {"sign": "2 fortnights"}, "events": []})
     assert bad_policy.returncode == 2 and "2 fortnights" in bad_policy.stderr
     assert run_cli(tmp_path, "{not json").returncode == 2
+
+
+def test_now_before_the_last_event_is_refused_with_exit_2_and_one_line(tmp_path):
+    from io import StringIO
+
+    err = StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("sla", "replay", write(tmp_path, SPRING_FESTIVAL), "--now", "2026-02-26T12:00+08:00",
+                     stdout=StringIO(), stderr=err)
+    assert exit_info.value.code == 2
+    lines = [line for line in err.getvalue().splitlines() if line.strip()]
+    assert len(lines) == 1 and "--now" in lines[0] and "早于最后一个事件" in lines[0]
+
+
+def test_now_equal_to_the_last_event_is_accepted(tmp_path):
+    assert replay(tmp_path, SPRING_FESTIVAL, "--now", "2026-02-27T10:00+08:00") == EXPECTED

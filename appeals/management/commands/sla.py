@@ -169,6 +169,10 @@ class Command(BaseCommand):
                     services.record_followup(appeal, actor=officer, result=str(event.get("result")), at=at)
             except services.WorkflowError as exc:
                 raise ReplayError(f"{label}：{exc}") from exc
+        # Clocks are judged as of --now; a --now before the last event would judge a timeline that has not
+        # happened yet (a met clock shown as met before it was met), so it is refused like any bad input.
+        if now is not None and previous is not None and now < previous:
+            raise ReplayError(f"--now {iso(now)} 早于最后一个事件的时间 {iso(previous)}：无法在事件发生前评判时限")
         judge_at = now or previous
         if appeal is None:
             return {"sign": None, "response": None, "resolution": None, "followup": None, "reopened": []}
