@@ -24,13 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 os.environ.setdefault("DEBUG", "1")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
 
 N_FIRMS = 100_000
 N_VISITS = 500_000
@@ -46,7 +46,7 @@ SUFFIXES = ["电子科技", "光电科技", "精密机械", "塑胶制品", "五
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def seed(reseed: bool) -> None:
@@ -162,7 +162,7 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("This bench runs on PostgreSQL: set DATABASE_URL=postgres://…")
     seed(args.reseed)
-    from crm.models import Role, Street, User
+    from crm.models import Street, User
     from enterprises.models import Enterprise
     from enterprises.selectors import encode_cursor
 

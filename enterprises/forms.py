@@ -5,7 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Community, Role, Street, User
+from crm.models import Community, Role, User
 from crm.scoping import visible_streets
 from enterprises.models import (
     Classification,

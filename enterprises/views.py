@@ -32,7 +32,6 @@ from enterprises.models import (
     Enterprise,
     IndustryCategory,
     LiaisonAssignment,
-    Park,
     Visit,
     VisitAttachment,
     VisitCampaign,

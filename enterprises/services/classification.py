@@ -59,7 +59,7 @@ def matching_threshold(industry_code: str, year: int) -> SishangThreshold | None
     return best
 
 
-def sishang_category_for(industry_code: str, revenue: Decimal | int | float | None, year: int) -> str | None:
+def sishang_category_for(industry_code: str, revenue: Decimal | float | None, year: int) -> str | None:
     """The 四上 category (Classification.SishangCategory value) the firm qualifies for in `year`, or None.
 
     Categories with a zero threshold (有资质的建筑业, 房地产开发经营) depend on a licence, not on revenue: the

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def appeals_available() -> bool:
     """True when the appeals app offers the function that turns a visit's problem into an appeal."""
     try:
-        from appeals import services as appeal_services  # noqa: PLC0415 - optional app, imported lazily
+        from appeals import services as appeal_services
     except ImportError:
         return False
     return callable(getattr(appeal_services, "create_appeal_from_visit_problem", None))
@@ -31,7 +31,7 @@ def raise_appeal_from_problem(problem: VisitProblem, actor: User):
     only place the enterprises app calls into it, lazily, so enterprises never depends on appeals."""
     if not appeals_available():
         raise ValidationError("诉求模块尚未启用，暂不能将问题转为诉求")
-    from appeals.services import create_appeal_from_visit_problem  # noqa: PLC0415
+    from appeals.services import create_appeal_from_visit_problem
 
     return create_appeal_from_visit_problem(problem=problem, actor=actor)
 

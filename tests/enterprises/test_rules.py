@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from crm.models import Notification, Role
+from crm.models import Notification
 from enterprises import selectors
-from enterprises.models import Classification, LiaisonAssignment, VisitProblem, VisitRule
+from enterprises.models import LiaisonAssignment, VisitProblem, VisitRule
 from enterprises.services import liaison, visits
 from enterprises.services.classification import parse_industry_code, sishang_category_for
 from enterprises.services.reminders import notify_due_visits
@@ -221,8 +221,8 @@ def test_an_officer_cannot_log_a_visit_to_another_streets_firm(other_street, off
 
 
 def test_raising_an_appeal_calls_the_appeals_service(street, officer, monkeypatch):
-    import types
     import sys
+    import types
 
     calls = []
     fake = types.ModuleType("appeals.services")
