@@ -285,6 +285,7 @@ def visit_list(request):
             before = None
     mine = request.GET.get("mine") == "1"
     rows, nxt = selectors.visit_list(request.user, officer_id=request.user.pk if mine else None,
+                                     enterprise_id=_int(request.GET.get("enterprise")),
                                      campaign_id=_int(request.GET.get("campaign")), before=before)
     params = request.GET.copy()
     params.pop("before", None)

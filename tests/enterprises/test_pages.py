@@ -375,3 +375,26 @@ def test_the_enterprise_page_warns_when_too_many_people_visited(client_for, mana
         VisitFactory(enterprise=firm, created_by=person, date=dt.date.today() - dt.timedelta(days=2))
     body = client_for(manager).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
     assert "减少扰企" in body
+
+
+def test_the_visit_list_pages_by_date_and_filters_by_firm(client_for, manager, officer, street, firm):
+    other = EnterpriseFactory(street=street)
+    for days in range(55):
+        VisitFactory(enterprise=firm, created_by=officer, date=dt.date.today() - dt.timedelta(days=days))
+    VisitFactory(enterprise=other, created_by=officer)
+    c = client_for(manager)
+    first = c.get(reverse("enterprises:visit_list"), {"enterprise": firm.pk})
+    assert len(first.context["rows"]) == 50 and all(v.enterprise_id == firm.pk for v in first.context["rows"])
+    rest = c.get(reverse("enterprises:visit_list"), {"enterprise": firm.pk, "before": first.context["next"]})
+    assert len(rest.context["rows"]) == 5 and rest.context["next"] is None
+
+
+def test_the_beat_task_sends_due_reminders(street, officer):
+    from crm.models import Notification
+    from enterprises.tasks import notify_due_visits
+
+    ent = EnterpriseFactory(street=street)
+    ClassificationFactory(enterprise=ent, year=dt.date.today().year)
+    LiaisonFactory(enterprise=ent, officer=officer)
+    assert notify_due_visits.delay().get() == 1
+    assert Notification.objects.filter(recipient=officer, kind="visit_due").count() == 1
