@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -25,6 +25,7 @@ from crm.models import Notification, NotificationPreference, User
 from crm.services.workcalendar import get_calendar
 
 logger = logging.getLogger(__name__)
+_KEY = connection.ops.quote_name("key")
 
 
 @dataclass(frozen=True)
@@ -39,28 +40,66 @@ class Message:
 
 def notify(recipients: Iterable[User], message: Message, *, now=None) -> int:
     """Create the inbox rows that do not exist yet. Returns how many were created."""
+    return notify_many([(recipients, message)], now=now)
+
+
+Recipients = Iterable["User | int | None"]
+
+
+def notify_many(rows: Iterable[tuple[Recipients, Message]], *, now=None) -> int:
+    """notify() for many messages at once: (recipients, message) pairs, recipients as users or user ids.
+    Same rules (active users only, mute preferences, office-hours deferral, unique key), applied by the
+    same INSERT as notify_query(). Returns how many rows were created."""
+    parts: list[str] = []
+    params: list = []
+    created = 0
+    for recipients, message in rows:
+        ids = sorted({r if isinstance(r, int) else r.pk for r in recipients if r is not None})
+        if not ids:
+            continue
+        # One SELECT per message over crm_user; chunked to stay under SQLite's bound-parameter limit.
+        for start in range(0, len(ids), 400):
+            chunk = ids[start:start + 400]
+            parts.append(
+                f"SELECT u.id AS recipient_id, %s AS {_KEY}, %s AS kind, %s AS level, %s AS title, %s AS body, "
+                f"%s AS url FROM {User._meta.db_table} u WHERE u.id IN ({', '.join(['%s'] * len(chunk))})"
+            )
+            params += [message.key, message.kind, message.level, message.title, message.body, message.url, *chunk]
+            if len(params) > 800:
+                created += notify_query(" UNION ALL ".join(parts), params, now=now)
+                parts, params = [], []
+    if parts:
+        created += notify_query(" UNION ALL ".join(parts), params, now=now)
+    return created
+
+
+def notify_query(source_sql: str, params: Sequence = (), *, now=None) -> int:
+    """The set-based form: `source_sql` is a SELECT yielding the columns recipient_id, key, kind, level, title,
+    body, url (one row per recipient and message). One INSERT … SELECT … ON CONFLICT DO NOTHING applies the
+    rules in SQL, on PostgreSQL and SQLite alike:
+    - only active users; nothing for a user who muted the kind on every channel;
+    - urgent messages are deliverable now, the others when the office next opens (working-day calendar);
+    - key and title cut to the column length; (recipient, key) is unique, so a repeat creates nothing.
+    Returns how many rows were created."""
     now = now or timezone.now()
-    urgent = message.level == Notification.Level.URGENT
-    deliver_after = now if urgent else get_calendar().next_office_opening(now)
-    users = {u.pk: u for u in recipients if u is not None and u.is_active}
-    if not users:
-        return 0
-    muted = set(
-        NotificationPreference.objects.filter(user_id__in=users, kind=message.kind, in_app=False,
-                                              email=False, webhook=False).values_list("user_id", flat=True)
-    )
-    rows = [
-        Notification(
-            recipient_id=pk, key=message.key[:200], kind=message.kind, level=message.level, title=message.title[:200],
-            body=message.body, url=message.url, deliver_after=deliver_after,
-        )
-        for pk in users
-        if pk not in muted
-    ]
-    before = Notification.objects.filter(key=message.key[:200], recipient_id__in=users).count()
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    after = Notification.objects.filter(key=message.key[:200], recipient_id__in=users).count()
-    return after - before
+    opening = get_calendar().next_office_opening(now)
+    ops = connection.ops
+    sql = f"""
+        INSERT INTO {Notification._meta.db_table}
+            (recipient_id, {_KEY}, kind, level, title, body, url, created_at, deliver_after)
+        SELECT DISTINCT s.recipient_id, substr(s.{_KEY}, 1, 200), s.kind, s.level, substr(s.title, 1, 200),
+               s.body, s.url, %s, CASE WHEN s.level = %s THEN %s ELSE %s END
+        FROM ({source_sql}) s
+        JOIN {User._meta.db_table} u ON u.id = s.recipient_id AND u.is_active
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {NotificationPreference._meta.db_table} p
+            WHERE p.user_id = s.recipient_id AND p.kind = s.kind AND NOT p.in_app AND NOT p.email AND NOT p.webhook)
+        ON CONFLICT (recipient_id, {_KEY}) DO NOTHING"""
+    head = [ops.adapt_datetimefield_value(timezone.now()), Notification.Level.URGENT.value,
+            ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(opening)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*head, *params])
+        return max(cursor.rowcount, 0)
 
 
 def unread_count(user: User) -> int:

@@ -101,3 +101,45 @@ def test_unread_count_and_mark_read(officer):
     assert unread_count(officer) == 2
     mark_read(officer)
     assert unread_count(officer) == 0
+
+
+def test_notify_many_applies_the_same_rules_to_every_message(officer, manager):
+    from crm.services.notifications import notify_many
+    from tests.crm.factories import UserFactory
+
+    inactive = UserFactory(is_active=False)
+    NotificationPreference.objects.create(user=manager, kind="muted", in_app=False, email=False, webhook=False)
+    friday_night = at(2026, 2, 13, 21)
+    rows = [
+        ([officer, manager, inactive], Message(key="m1", kind="k", title="普通")),
+        ([officer.pk, manager.pk], Message(key="m2", kind="muted", title="静音")),
+        ([manager], Message(key="m3", kind="k", title="紧急", level=Notification.Level.URGENT)),
+        ([None], Message(key="m4", kind="k", title="无人")),
+    ]
+    assert notify_many(rows, now=friday_night) == 4
+    assert notify_many(rows, now=friday_night) == 0  # idempotent per (recipient, key)
+    created = {(n.recipient_id, n.key): n for n in Notification.objects.all()}
+    assert set(created) == {(officer.pk, "m1"), (manager.pk, "m1"), (officer.pk, "m2"), (manager.pk, "m3")}
+    assert created[(officer.pk, "m1")].deliver_after == at(2026, 2, 14, 9)
+    assert created[(manager.pk, "m3")].deliver_after == friday_night
+
+
+def test_notify_many_handles_more_recipients_than_one_statement_binds(officer):
+    from crm.services.notifications import notify_many
+    from tests.crm.factories import UserFactory
+
+    users = [officer] + UserFactory.create_batch(450)
+    messages = [(users, Message(key=f"bulk{i}", kind="k", title="t")) for i in range(3)]
+    assert notify_many(messages, now=at(2026, 3, 9, 10)) == 3 * 451
+
+
+def test_notify_query_takes_recipients_from_sql_and_cuts_long_keys(officer, manager):
+    from crm.services.notifications import notify_query
+
+    source = ("SELECT u.id AS recipient_id, %s AS \"key\", 'k' AS kind, 'info' AS level, %s AS title, '' AS body, "
+              "'' AS url FROM crm_user u WHERE u.id IN (%s, %s)")
+    long_key = "x" * 250
+    assert notify_query(source, [long_key, "标" * 300, officer.pk, manager.pk], now=at(2026, 3, 9, 10)) == 2
+    assert notify_query(source, [long_key, "t", officer.pk, manager.pk], now=at(2026, 3, 9, 10)) == 0
+    row = Notification.objects.get(recipient=officer)
+    assert row.key == "x" * 200 and len(row.title) == 200
