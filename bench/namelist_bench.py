@@ -107,12 +107,20 @@ def child_import(path: str) -> dict:
     from namelists import services
 
     data = Path(path).read_bytes()
+    phases = []
     t = time.perf_counter()
+
+    def progress_for(batch_id):
+        return lambda pct, note: phases.append((round(time.perf_counter() - t, 2), note))
+
+    services._progress_for = progress_for  # record when each phase starts
     batch = services.create_batch(None, data, Path(path).name, "sishang", 2025)
+    phases.append((round(time.perf_counter() - t, 2), "header detected"))
     batch = services.commit_batch(batch.pk)
     seconds = time.perf_counter() - t
+    phases.append((round(seconds, 2), "committed"))
     return {"seconds": seconds, "status": batch.status, "message": batch.message, "counts": batch.counts,
-            "maxrss_mb": maxrss_mb()}
+            "maxrss_mb": maxrss_mb(), "phases": phases}
 
 
 def child_iex(path: str, rows: int) -> dict:
@@ -222,6 +230,7 @@ def main() -> None:
     c = first["counts"]
     print(f"full import (new):       {first['seconds']:.2f} s  ({n / first['seconds']:,.0f} rows/s, "
           f"{first['seconds'] / bare['seconds']:.2f}× calamine, peak {first['maxrss_mb']:.0f} MB)  status={first['status']}")
+    print("  phases (s since start → phase that begins): " + ", ".join(f"{s} {n}" for s, n in first["phases"]))
     print(f"  counts: rows={c.get('rows')} created={c.get('created')} updated={c.get('updated')} "
           f"unchanged={c.get('unchanged')} errors={c.get('errors')} duplicates={c.get('duplicates')}")
     again = run_child("import", str(path))
@@ -229,6 +238,7 @@ def main() -> None:
     print(f"re-import (unchanged):   {again['seconds']:.2f} s  ({n / again['seconds']:,.0f} rows/s, "
           f"{again['seconds'] / bare['seconds']:.2f}× calamine, peak {again['maxrss_mb']:.0f} MB)  "
           f"created={c.get('created')} updated={c.get('updated')} unchanged={c.get('unchanged')}")
+    print("  phases: " + ", ".join(f"{s} {n}" for s, n in again["phases"]))
 
     part = OUT / f"sishang_slice_{args.slice}.xlsx"
     slice_file(path, part, args.slice)

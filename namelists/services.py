@@ -60,6 +60,7 @@ def name_initials(name: str) -> str:
     return "".join(c for c in (_initial(ch) if ch > "\x7f" else ch.lower() for ch in name) if c.isalnum())[:200]
 
 
+@lru_cache(maxsize=4096)
 def _key(name: str, suffixes: tuple[str, ...]) -> str:
     text = clean_text(name).replace(" ", "")
     for suffix in suffixes:
@@ -90,6 +91,28 @@ def infer_year(title: str, file_name: str) -> int | None:
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# The last file read in this process: create_batch reads it to detect the header and the commit that usually
+# follows in the same process (command line, demo) need not parse the workbook again. One entry, by content hash.
+_last_read: dict[str, list[Sheet]] = {}
+
+
+def _read(data: bytes, file_name: str) -> list[Sheet]:
+    from .reader import check_size
+
+    check_size(len(data))  # limits may differ from when the cached copy was read
+    digest = sha256_of(data)
+    sheets = _last_read.pop(digest, None)
+    if sheets is None:
+        sheets = read_file(data, file_name)
+    _last_read.clear()
+    _last_read[digest] = sheets
+    return sheets
+
+
+def forget_last_read() -> None:
+    _last_read.clear()
 
 
 # --------------------------------------------------------------------------------------------------- analysis
@@ -128,7 +151,7 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     if list_kind not in ListKind.values:
         raise FileRejected(f"名录类型“{list_kind}”无效")
     progress(5, "读取文件")
-    sheets = read_file(data, file_name)
+    sheets = _read(data, file_name)
     detection = detect(sheets)
     if mapping:
         problems = validate_mapping(mapping)
@@ -180,14 +203,21 @@ def _in_chunks(qs_for, values: list, chunk: int = CHUNK):
 
 def _pg_any(model, key: str, values: list, columns: tuple[str, ...], extra_where: str = "", params=()):
     fields = [model._meta.get_field(c) for c in columns]
-    sql = (f"SELECT {', '.join(connection.ops.quote_name(f.column) for f in fields)} "
-           f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {connection.ops.quote_name(key)} = ANY(%s)"
-           f"{extra_where}")
+    # A join with unnest() lets the planner hash the keys; "= ANY(array)" may degrade to a scan per element.
+    qn = connection.ops.quote_name
+    cast = "bigint[]" if key.endswith("_id") or key == "id" else "text[]"
+    sql = (f"SELECT {', '.join('t.' + qn(f.column) for f in fields)} FROM {qn(model._meta.db_table)} t "
+           f"JOIN unnest(%s::{cast}) AS k(key) ON t.{qn(key)} = k.key{extra_where}")
+    converters = [(i, f.from_db_value) for i, f in enumerate(fields) if hasattr(f, "from_db_value")]
     with connection.cursor() as cursor:
         cursor.execute(sql, [values, *params])
         for row in cursor.fetchall():
-            yield {c: (f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") and v is not None else v)
-                   for c, f, v in zip(columns, fields, row)}
+            if converters:
+                row = list(row)
+                for i, convert in converters:
+                    if row[i] is not None:
+                        row[i] = convert(row[i], None, connection)
+            yield dict(zip(columns, row))
 
 
 def _load_existing(codes: list[str], list_kind: str, year: int):
@@ -209,8 +239,8 @@ def _load_existing(codes: list[str], list_kind: str, year: int):
     if not ids:
         return enterprises, figures, facts
     if pg:
-        fig_rows = _pg_any(AnnualFigure, "enterprise_id", ids, fig_cols, " AND year = %s", [year])
-        fact_rows = _pg_any(Classification, "enterprise_id", ids, fact_cols, " AND kind = %s", [list_kind])
+        fig_rows = _pg_any(AnnualFigure, "enterprise_id", ids, fig_cols, " AND t.year = %s", [year])
+        fact_rows = _pg_any(Classification, "enterprise_id", ids, fact_cols, " AND t.kind = %s", [list_kind])
     else:
         fig_rows = _in_chunks(lambda c: AnnualFigure.objects.filter(enterprise_id__in=c, year=year).values(*fig_cols), ids)
         fact_rows = _in_chunks(
@@ -557,7 +587,7 @@ def create_batch(actor, data: bytes, file_name: str, list_kind: str, year: int |
         street = actor.street
     if actor is not None:
         check_can_import(actor, street)
-    sheets = read_file(data, file_name)
+    sheets = _read(data, file_name)
     detection = detect(sheets)
     year = year or infer_year(detection.title, file_name) or timezone.localdate().year
     batch = ImportBatch(
@@ -644,6 +674,7 @@ def preview_batch(batch_id: int) -> ImportBatch:
     try:
         analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind, batch.year, batch.street,
                            batch.column_mapping, batch.close_missing, _progress_for(batch.id))
+        forget_last_read()
     except FileRejected as exc:
         _fail(batch, str(exc))
         _clear_progress(batch.id)
@@ -716,6 +747,7 @@ def commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
         raise
     finally:
         _clear_progress(batch.id)
+        forget_last_read()
     return batch
 
 
