@@ -370,6 +370,10 @@ def decide_extension(request: ExtensionRequest, *, actor: User | None, approve: 
     if request.state != ExtensionRequest.State.PENDING:
         raise WorkflowError("该延期申请已审批。")
     clock = SlaClock.objects.select_for_update().get(pk=request.clock_id)
+    if approve and clock.state == SlaClock.State.BREACHED and request.requested_at <= (clock.breached_at or at):
+        # Requested in time, breached while waiting (by a sweep before this rule existed, or a race): the
+        # breach was only pending the decision, so approving undoes it.
+        _unbreach(appeal, clock)
     if approve and clock.state != SlaClock.State.RUNNING:
         raise WorkflowError("办结时限已结束（已办结或已超时），不能再批准延期。")
     request.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REJECTED
@@ -381,10 +385,27 @@ def decide_extension(request: ExtensionRequest, *, actor: User | None, approve: 
         clock.original_due_at = clock.original_due_at or clock.due_at
         _move_due(clock, request.requested_due_at, targets, calendar)
         clock.save()
+    elif clock.state == SlaClock.State.RUNNING and at > clock.due_at:
+        # The sweep held this breach while the request was pending; refused, it becomes final at the due time.
+        _settle(appeal, clock, at)
     _log(appeal, actor, at, "extension_approved" if approve else "extension_rejected", comment, appeal.status)
     _notify_simple(appeal, [request.requested_by or appeal.officer], f"appeal:{appeal.pk}:extdecided:{request.pk}",
                    "appeal_extension", f"延期申请{'已批准' if approve else '被驳回'}：{appeal.title}", at)
     return request
+
+
+def _unbreach(appeal: Appeal, clock: SlaClock) -> None:
+    """Turn a breach that was pending an extension decision back into a running clock, and take back what the
+    breach set on the appeal (first-round outcome, overdue flag, 督办 when nothing else is breached)."""
+    clock.state, clock.breached_at, clock.breach_notified, clock.escalated_at = (
+        SlaClock.State.RUNNING, None, False, None)
+    clock.save(update_fields=["state", "breached_at", "breach_notified", "escalated_at"])
+    others = SlaClock.objects.filter(appeal=appeal, state=SlaClock.State.BREACHED).exclude(pk=clock.pk)
+    appeal.has_breach = others.exists()
+    appeal.escalated = others.filter(escalated_at__isnull=False).exists()
+    if clock.round == 1:
+        appeal.resolution_outcome = ""
+    appeal.save(update_fields=["has_breach", "escalated", "resolution_outcome"])
 
 
 def _move_due(clock: SlaClock, due: dt.datetime, targets: sla.Targets, calendar) -> None:
@@ -583,7 +604,7 @@ def recompute_open_clocks(*, preview: bool = True, reason: str = DeadlineMove.Re
 
 
 # --- the reminder sweep -------------------------------------------------------------------------------------------
-def sweep(*, now: dt.datetime | None = None, batch_size: int = 5000, pause_for_test: float = 0) -> dict:
+def sweep(*, now: dt.datetime | None = None, batch_size: int = 20000, pause_for_test: float = 0) -> dict:
     """Warn, breach, notify and escalate, set-based. Safe to run twice at once and to kill half-way: every
     notification has a unique key (clock, kind, threshold, due version) and markers are set after sending."""
     from appeals import reminders

@@ -84,3 +84,97 @@ def test_a_user_can_mute_a_kind(officer):
     make_appeal(officer=officer)
     services.sweep(now=at(2026, 2, 26, 9))
     assert not Notification.objects.filter(kind="appeal_breach", recipient=officer).exists()
+
+
+def test_breach_message_names_the_metric_and_the_appeal_and_reaches_the_department_while_transferred(
+        officer, manager, department_user):
+    appeal = make_appeal(officer=officer)
+    services.transfer(appeal, actor=officer, department=department_user.department, at=at(2026, 2, 13, 11))
+    services.respond(appeal, actor=officer, at=at(2026, 2, 13, 11))
+    services.sweep(now=at(2026, 2, 26, 9))
+    clock = SlaClock.objects.get(appeal=appeal, metric="resolution")
+    rows = Notification.objects.filter(kind="appeal_breach")
+    assert {n.recipient.username for n in rows} == {officer.username, manager.username, department_user.username}
+    note = rows.get(recipient=department_user)
+    assert note.key == f"appeal-clock:{clock.pk}:breach:due:v1"
+    assert note.title == f"催办：办结已超时 · {appeal.title}" and note.url == f"/appeals/{appeal.pk}/"
+    services.sweep(now=at(2026, 2, 26, 18, 1))
+    escalation = Notification.objects.get(kind="appeal_escalation")
+    assert escalation.title == f"督办：{appeal.title}（办结超时未办）" and escalation.level == "urgent"
+
+
+def test_inactive_users_get_nothing(officer, manager):
+    manager.is_active = False
+    manager.save()
+    make_appeal(officer=officer)
+    services.sweep(now=at(2026, 2, 26, 9))
+    assert {n.recipient_id for n in Notification.objects.all()} == {officer.pk}
+
+
+def test_a_sweep_in_small_batches_gives_the_same_result_as_one_batch(officer, manager):
+    appeals = [make_appeal(officer=officer) for _ in range(7)]
+    result = services.sweep(now=at(2026, 2, 26, 9), batch_size=2)
+    assert result["breached"] == 21 and result["breach_notified"] == 21
+    assert Notification.objects.filter(kind="appeal_breach").count() == 21 * 2
+    assert all(Appeal.objects.get(pk=a.pk).resolution_outcome == "breached" for a in appeals)
+
+
+# --- an extension requested in time, decided after the deadline -------------------------------------------------
+def _pending_extension(officer):
+    appeal = make_appeal(officer=officer)
+    services.respond(appeal, actor=officer, at=at(2026, 2, 13, 11))
+    request = services.request_extension(appeal, actor=officer, requested_due=at(2026, 3, 3, 18), reason="需协调",
+                                         at=at(2026, 2, 25, 10))  # due 25 Feb 18:00
+    return appeal, request
+
+
+def test_the_sweep_holds_the_breach_while_an_extension_requested_in_time_is_pending(officer, manager):
+    appeal, _ = _pending_extension(officer)
+    result = services.sweep(now=at(2026, 2, 26, 9))
+    clock = SlaClock.objects.get(appeal=appeal, metric="resolution")
+    assert result["breached"] == 0 and clock.state == "running"
+    assert not Notification.objects.filter(kind="appeal_breach").exists()
+    # Still shown as late to managers while it waits: red light and in "overdue now".
+    assert services.light(appeal, appeal.clocks.all(), at(2026, 2, 26, 9)) == "red"
+
+
+def test_approving_after_the_deadline_gives_the_new_due_and_met_extended(officer, manager):
+    appeal, request = _pending_extension(officer)
+    services.sweep(now=at(2026, 2, 26, 9))
+    services.decide_extension(request, actor=manager, approve=True, at=at(2026, 2, 26, 10))
+    clock = SlaClock.objects.get(appeal=appeal, metric="resolution")
+    assert (clock.state, clock.due_at, clock.original_due_at) == ("running", at(2026, 3, 3, 18), at(2026, 2, 25, 18))
+    services.resolve(appeal, actor=officer, answer="已办结", at=at(2026, 3, 2, 15))
+    clock.refresh_from_db()
+    assert clock.outcome == "met_extended"
+    assert Appeal.objects.get(pk=appeal.pk).resolution_outcome == "met_extended"
+
+
+def test_rejecting_after_the_deadline_breaches_at_the_original_due(officer, manager):
+    appeal, request = _pending_extension(officer)
+    services.sweep(now=at(2026, 2, 26, 9))
+    services.decide_extension(request, actor=manager, approve=False, at=at(2026, 2, 26, 10))
+    clock = SlaClock.objects.get(appeal=appeal, metric="resolution")
+    assert (clock.state, clock.breached_at) == ("breached", at(2026, 2, 25, 18))
+    appeal.refresh_from_db()
+    assert appeal.resolution_outcome == "breached" and appeal.has_breach
+    services.sweep(now=at(2026, 2, 26, 10, 5))
+    assert Notification.objects.filter(kind="appeal_breach", recipient=officer).count() == 1
+
+
+def test_a_breach_recorded_while_the_request_was_pending_is_undone_by_approval(officer, manager):
+    """Clocks breached by an older sweep (before the hold rule) or a race: approval still wins."""
+    appeal, request = _pending_extension(officer)
+    clock = SlaClock.objects.get(appeal=appeal, metric="resolution")
+    SlaClock.objects.filter(pk=clock.pk).update(state="breached", breached_at=clock.due_at, breach_notified=True,
+                                                escalated_at=at(2026, 2, 26, 18))
+    Appeal.objects.filter(pk=appeal.pk).update(has_breach=True, escalated=True, resolution_outcome="breached")
+    services.decide_extension(request, actor=manager, approve=True, at=at(2026, 2, 27, 9))
+    clock.refresh_from_db()
+    appeal.refresh_from_db()
+    assert (clock.state, clock.breached_at, clock.due_at) == ("running", None, at(2026, 3, 3, 18))
+    assert not appeal.has_breach and not appeal.escalated and appeal.resolution_outcome == ""
+    services.sweep(now=at(2026, 3, 4, 9))  # the new due passes: breached then, re-armed by the new due version
+    clock.refresh_from_db()
+    assert clock.state == "breached" and clock.breached_at == at(2026, 3, 3, 18)
+    assert Notification.objects.filter(kind="appeal_breach", key__endswith=":v2").exists()
