@@ -45,3 +45,25 @@ def changes_for_enterprise(enterprise, limit: int = 50) -> list[ImportChange]:
 
 def field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name)
+
+
+def home_card(user) -> dict | None:
+    """Home page card for importing/viewing roles: the latest import of the user's scope."""
+    from django.urls import reverse
+
+    from crm.permissions import user_has_role
+
+    from .services import VIEW_ROLES
+
+    if not user_has_role(user, VIEW_ROLES):
+        return None
+    latest = batches_for(user).order_by("-id").first()
+    if latest is None:
+        return {"title": "名录导入", "value": "—", "url": reverse("namelists:index"), "hint": "尚无导入记录"}
+    counts = latest.counts or {}
+    return {
+        "title": "最近名录导入", "value": latest.get_status_display(),
+        "url": reverse("namelists:detail", args=[latest.pk]),
+        "hint": f"{latest.file_name[:20]} · 新建 {counts.get('created', 0)} · 更新 {counts.get('updated', 0)}"
+                f" · 拒绝 {counts.get('errors', 0)}",
+    }

@@ -140,3 +140,11 @@ def test_demo_loader_is_idempotent(db):
     assert first["created"] > 0 and first["errors"] == 1
     assert load() == {"skipped": "already imported"}
     assert ImportBatch.objects.filter(status="committed").count() == 1
+
+
+def test_home_card_shows_the_latest_import_to_statisticians_only(statistician, officer, batch):
+    from namelists.selectors import home_card
+
+    card = home_card(statistician)
+    assert card["title"] == "最近名录导入" and "名录.csv" in card["hint"] and str(batch.pk) in card["url"]
+    assert home_card(officer) is None
