@@ -176,14 +176,20 @@ def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: d
         if row is not None:
             raw_rows.setdefault(row_no, row)
 
+    # Per-column parsers, and a memo for columns whose values repeat (industry, street, community, tier…):
+    # a 100,000-row list has a few hundred distinct values there.
+    columns = [(c, f) for c, f in sorted(mapping.items()) if f and f != "uscc"]
+    memo: dict[tuple, object] = {}
+    repeating = {"industry", "street", "community", "tier", "exchange"}
+
     for index in range(header_row + 1, len(rows)):
         row = rows[index]
         row_no = index + 1
-        cells = [v for v in row if not is_blank(v)]
-        if not cells:
+        if all(is_blank(v) for v in row):
             continue
         raw_code = row[code_col] if code_col < len(row) else None
         if raw_code in (None, "") or clean_text(raw_code) == "":
+            cells = [v for v in row if not is_blank(v)]
             first = clean_text(cells[0])
             if first.startswith(FOOTNOTE_PREFIXES) or len(cells) == 1:
                 continue  # footnote, total or a stray remark
@@ -200,11 +206,25 @@ def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: d
             rejected.add(row_no)
             continue
         values: dict = {}
-        for col, fname in mapping.items():
-            if not fname or fname == "uscc" or col >= len(row):
+        for col, fname in columns:
+            if col >= len(row):
                 continue
             raw = row[col]
             if raw is None or (isinstance(raw, str) and (raw.strip().lower() in EMPTY_MARKS or is_blank(raw))):
+                continue
+            if fname in repeating:
+                key = (fname, raw)
+                result = memo.get(key)
+                if result is None:
+                    try:
+                        result = memo[key] = (True, _parse_field(fname, raw, industries))
+                    except ValueError as exc:
+                        result = memo[key] = (False, exc)
+                ok, value = result
+                if ok:
+                    values[fname] = value
+                else:
+                    problem(row_no, col, raw, f"{value}，该值未导入", "warning", row)
                 continue
             try:
                 values[fname] = _parse_field(fname, raw, industries)
