@@ -125,6 +125,19 @@ class ListFilters:
     new_sishang: int | None = None  # 新增四上 in that year
     qualifies: int | None = None  # revenue above the 四上 threshold that year but not classified (小升规 candidates)
 
+    def __post_init__(self) -> None:
+        # Query strings are hostile: a year of 10**20 or a negative day count must not reach date arithmetic.
+        for name in ("year", "new_sishang", "qualifies"):
+            value = getattr(self, name)
+            if value is not None and not 1949 <= value <= 2100:
+                setattr(self, name, None)
+        if self.not_visited_days is not None and not 1 <= self.not_visited_days <= 3650:
+            self.not_visited_days = None
+        for name in ("street", "community", "park", "officer"):
+            value = getattr(self, name)
+            if value is not None and not 0 < value < 2**31:
+                setattr(self, name, None)
+
     def is_empty(self) -> bool:
         return not any(v for v in self.__dict__.values())
 

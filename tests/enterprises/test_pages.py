@@ -398,3 +398,16 @@ def test_the_beat_task_sends_due_reminders(street, officer):
     LiaisonFactory(enterprise=ent, officer=officer)
     assert notify_due_visits.delay().get() == 1
     assert Notification.objects.filter(recipient=officer, kind="visit_due").count() == 1
+
+
+@pytest.mark.parametrize("params", [
+    {"year": "99999999999999999999", "kind": "sishang"}, {"not_visited_days": "-5"}, {"not_visited_days": "10" * 10},
+    {"new_sishang": "0"}, {"qualifies": "-1"}, {"street": "99999999999999999999"}, {"after": "garbage!!"},
+    {"q": "%_'"},
+])
+def test_hostile_list_parameters_are_ignored_not_a_server_error(client_for, manager, firm, params):
+    assert client_for(manager).get(reverse("enterprises:list"), params).status_code == 200
+
+
+def test_like_wildcards_in_a_search_are_literal(client_for, manager, firm):
+    assert client_for(manager).get(reverse("enterprises:list"), {"q": "%"}).context["page"].rows == []
