@@ -188,7 +188,9 @@ def department_queue(request):
 @role_required(*MANAGEMENT_ROLES)
 def extension_queue(request):
     if request.method == "POST":
-        ext = get_object_or_404(ExtensionRequest.objects.visible_to(request.user), pk=request.POST.get("id") or 0)
+        ext_id = request.POST.get("id", "")
+        ext_id = int(ext_id) if ext_id.isascii() and ext_id.isdigit() else 0  # malformed id → 404, not 500
+        ext = get_object_or_404(ExtensionRequest.objects.visible_to(request.user), pk=ext_id)
         try:
             services.decide_extension(ext, actor=request.user, approve=request.POST.get("decision") == "approve",
                                       comment=request.POST.get("comment", ""))

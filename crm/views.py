@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -106,7 +107,11 @@ def _after_calendar_edit(year: int):
 @role_required(Role.ADMIN)
 @require_POST
 def calendar_day_save(request):
-    instance = SpecialDay.objects.filter(date=request.POST.get("date") or None).first() if request.POST.get("date") else None
+    try:  # a malformed date is the form's to report, not a 500 here
+        day = parse_date(request.POST.get("date") or "")
+    except ValueError:
+        day = None
+    instance = SpecialDay.objects.filter(date=day).first() if day else None
     form = SpecialDayForm(request.POST, instance=instance)
     if form.is_valid():
         day = form.save()

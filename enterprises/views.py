@@ -124,6 +124,7 @@ def enterprise_detail(request, pk: int):
     ent = get_object_or_404(
         Enterprise.objects.visible_to(request.user).select_related("street", "community", "park", "industry"), pk=pk)
     year = _int(request.GET.get("year"))
+    year = year if year and 1949 <= year <= 2100 else None  # ?year=-1 or 10**20 is not a year: ignore it
     ctx = {"e": ent, **selectors.enterprise_detail(ent, request.user),
            "as_of": selectors.profile_in_year(ent, year) if year else None,
            "years": list(range(dt.date.today().year, dt.date.today().year - 6, -1)),

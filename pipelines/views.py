@@ -294,7 +294,7 @@ def demand_take(request, pk: int, vacancy_pk: int):
 def event_list(request):
     qs = Event.objects.visible_to(request.user).select_related("officer", "team")
     year = request.GET.get("year", "")
-    if year.isdigit():
+    if year.isascii() and year.isdigit() and 1949 <= int(year) <= 2100:  # else ignored, never a 500
         qs = qs.filter(held_on__year=int(year))
     return render(request, "pipelines/event_list.html", {
         "rows": qs[:200], "can_write": user_has_role(request.user, WRITE), "year": year,

@@ -254,3 +254,20 @@ def _target(world: World, user: User, relation: str):
     target = TargetFactory(street=world.street(relation), year=2000 + next(_seq))
     target._marker = str(target.year)
     return target
+
+
+@builder("classification")
+def _classification(world: World, user: User, relation: str):
+    from tests.enterprises.factories import ClassificationFactory
+
+    c = ClassificationFactory(enterprise=_enterprise(world, user, relation))
+    c._marker = c.enterprise.name
+    return c
+
+
+@builder("contact")
+def _contact(world: World, user: User, relation: str):
+    from tests.enterprises.factories import ContactFactory
+
+    c = ContactFactory(enterprise=_enterprise(world, user, relation), name=label(relation))
+    return c
