@@ -1,8 +1,7 @@
 """Reminders for the pipeline: overdue next actions and projects nobody has touched for 30 days.
 
 Keys carry the due date / the last-touched day, so a rerun the same night sends nothing new, and a project that
-is rescheduled or worked on and then slips again gets a fresh reminder. Keys already sent are looked up in one
-query per batch, so a rerun costs a few queries, not one notify() per project.
+is rescheduled or worked on and then slips again gets a fresh reminder.
 """
 
 from __future__ import annotations
@@ -12,8 +11,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Notification
-from crm.services.notifications import Message, notify
+from crm.services.notifications import Message, notify_many
 from pipelines.models import Project
 
 STALE_DAYS = 30
@@ -21,32 +19,25 @@ BATCH = 500
 
 
 def _recipients(project: Project) -> list:
-    users = [project.officer] if project.officer_id else []
-    if not users and project.team_id and project.team.leader_id:
-        users = [project.team.leader]
-    return users
+    if project.officer_id:
+        return [project.officer_id]
+    if project.team_id and project.team.leader_id:
+        return [project.team.leader_id]
+    return []
 
 
 def _send(projects, make_message, now) -> int:
+    """One set-based INSERT per batch through crm's notify_many: keys already sent are skipped by the
+    unique (recipient, key) constraint, so a rerun creates nothing."""
     sent = 0
-    batch: list[tuple[Project, Message]] = []
-
-    def flush():
-        nonlocal sent
-        keys = {m.key for _, m in batch}
-        done = set(Notification.objects.filter(key__in=keys).values_list("key", "recipient_id"))
-        for project, message in batch:
-            recipients = [u for u in _recipients(project) if (message.key, u.pk) not in done]
-            if recipients:
-                sent += notify(recipients, message, now=now)
-        batch.clear()
-
+    batch: list[tuple[list, Message]] = []
     for project in projects.iterator(chunk_size=BATCH):
-        batch.append((project, make_message(project)))
+        batch.append((_recipients(project), make_message(project)))
         if len(batch) >= BATCH:
-            flush()
+            sent += notify_many(batch, now=now)
+            batch = []
     if batch:
-        flush()
+        sent += notify_many(batch, now=now)
     return sent
 
 
