@@ -317,7 +317,10 @@ def _holds_now(c: Classification, on: dt.date) -> bool:
 
 
 def _change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, Any]]:
-    """Who changed what and when: the firm itself, its contacts, classifications, figures and liaisons."""
+    """Who changed what and when: the firm itself, its contacts, classifications, figures and liaisons.
+
+    Each source's recent records are diffed against the previous record of the same row in memory (simple_history's
+    `prev_record` would cost one query per entry)."""
     entries: list[dict[str, Any]] = []
     sources = [
         (enterprise.history.all(), "企业信息"),
@@ -327,16 +330,21 @@ def _change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, A
         (enterprise.contacts.model.history.filter(enterprise_id=enterprise.pk), "联系人"),
     ]
     for qs, label in sources:
-        for record in qs.select_related("history_user").order_by("-history_date")[:limit]:
+        records = list(qs.select_related("history_user").order_by("-history_date", "-history_id")[: limit * 4])
+        previous: dict[int, Any] = {}
+        for record in reversed(records):  # oldest first, so each record meets its predecessor
             changes = []
-            prev = record.prev_record if record.history_type == "~" else None
-            if prev is not None:
+            prev = previous.get(record.id)
+            if record.history_type == "~" and prev is not None:
                 delta = record.diff_against(prev)
                 changes = [
                     {"field": str(record.instance_type._meta.get_field(c.field).verbose_name),
                      "old": c.old, "new": c.new}
                     for c in delta.changes
                 ]
+            previous[record.id] = record
+            if record.history_type == "~" and prev is not None and not changes:
+                continue  # a save that changed nothing visible
             entries.append({
                 "when": record.history_date, "who": record.history_user, "what": label,
                 "type": {"+": "新增", "~": "修改", "-": "删除"}[record.history_type], "object": str(record),

@@ -411,3 +411,21 @@ def test_hostile_list_parameters_are_ignored_not_a_server_error(client_for, mana
 
 def test_like_wildcards_in_a_search_are_literal(client_for, manager, firm):
     assert client_for(manager).get(reverse("enterprises:list"), {"q": "%"}).context["page"].rows == []
+
+
+def test_the_360_page_costs_the_same_queries_however_long_the_history(client_for, statistician, manager, firm,
+                                                                     django_assert_max_num_queries):
+    from enterprises.services.registry import update_enterprise
+
+    c = client_for(manager)
+    c.get(reverse("enterprises:detail", args=[firm.pk]))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as before:
+        c.get(reverse("enterprises:detail", args=[firm.pk]))
+    for i in range(15):
+        update_enterprise(firm, actor=statistician, address=f"光明区马田街道{i}号")
+    with django_assert_max_num_queries(len(before)):
+        body = c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert "光明区马田街道13号 → 光明区马田街道14号" in body
