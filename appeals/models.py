@@ -182,8 +182,10 @@ class Appeal(models.Model):
             models.Index(fields=["received_at", "id"], name="appeal_received_idx"),
             models.Index(fields=["enterprise", "received_at"], name="appeal_enterprise_idx"),
             models.Index(fields=["officer", "status"], name="appeal_officer_status_idx"),
-            models.Index(fields=["street", "received_at"], name="appeal_open_escalated_idx",
-                         condition=Q(escalated=True)),
+            # The dashboard's live counts (overdue, escalated) over open appeals only (a few % of the table):
+            # counted from this small index, not from the whole street.
+            models.Index(fields=["street", "has_breach", "escalated"], name="appeal_open_live_idx",
+                         condition=Q(status__in=["new", "signed", "in_progress", "transferred", "resolved"])),
         ]
 
     def __str__(self) -> str:
@@ -310,7 +312,9 @@ class SlaClock(models.Model):
         BREACHED = "breached", _("超时")
         CANCELLED = "cancelled", _("已撤销")
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="clocks")
+    # No separate index on appeal: the unique (appeal, metric, round) index leads with it. Every index on this
+    # table is written again when the sweep changes a clock's state, so none is kept without a reader.
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="clocks", db_index=False)
     metric = models.CharField(_("指标"), max_length=10, choices=Metric.choices)
     round = models.PositiveSmallIntegerField(_("轮次"), default=1)
     target = models.CharField(_("时限"), max_length=20)
@@ -324,7 +328,9 @@ class SlaClock(models.Model):
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.RUNNING)
     met_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     breached_at = models.DateTimeField(_("超时时间"), null=True, blank=True)
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Unindexed on purpose: only a policy's (rare) deletion looks clocks up by policy.
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               db_index=False)
     policy_version = models.PositiveIntegerField(_("策略版本"), default=0)
     calendar_version = models.CharField(_("日历版本"), max_length=40, blank=True)
     provisional = models.BooleanField(_("暂定"), default=False)

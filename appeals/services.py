@@ -604,7 +604,7 @@ def recompute_open_clocks(*, preview: bool = True, reason: str = DeadlineMove.Re
 
 
 # --- the reminder sweep -------------------------------------------------------------------------------------------
-def sweep(*, now: dt.datetime | None = None, batch_size: int = 20000, pause_for_test: float = 0) -> dict:
+def sweep(*, now: dt.datetime | None = None, batch_size: int = 50000, pause_for_test: float = 0) -> dict:
     """Warn, breach, notify and escalate, set-based. Safe to run twice at once and to kill half-way: every
     notification has a unique key (clock, kind, threshold, due version) and markers are set after sending."""
     from appeals import reminders

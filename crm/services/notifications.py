@@ -79,7 +79,8 @@ def notify_query(source_sql: str, params: Sequence = (), *, now=None) -> int:
     rules in SQL, on PostgreSQL and SQLite alike:
     - only active users; nothing for a user who muted the kind on every channel;
     - urgent messages are deliverable now, the others when the office next opens (working-day calendar);
-    - key and title cut to the column length; (recipient, key) is unique, so a repeat creates nothing.
+    - key and title cut to the column length; (recipient, key) is unique, so a repeat (in an earlier call or
+      in the same source) creates nothing.
     Returns how many rows were created."""
     now = now or timezone.now()
     opening = get_calendar().next_office_opening(now)
@@ -87,7 +88,7 @@ def notify_query(source_sql: str, params: Sequence = (), *, now=None) -> int:
     sql = f"""
         INSERT INTO {Notification._meta.db_table}
             (recipient_id, {_KEY}, kind, level, title, body, url, created_at, deliver_after)
-        SELECT DISTINCT s.recipient_id, substr(s.{_KEY}, 1, 200), s.kind, s.level, substr(s.title, 1, 200),
+        SELECT s.recipient_id, substr(s.{_KEY}, 1, 200), s.kind, s.level, substr(s.title, 1, 200),
                s.body, s.url, %s, CASE WHEN s.level = %s THEN %s ELSE %s END
         FROM ({source_sql}) s
         JOIN {User._meta.db_table} u ON u.id = s.recipient_id AND u.is_active
