@@ -8,7 +8,7 @@ class SpecialDayForm(forms.ModelForm):
     class Meta:
         model = SpecialDay
         fields = ["date", "kind", "name"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
 
 class CalendarYearForm(forms.ModelForm):

@@ -29,7 +29,7 @@ class EnterpriseForm(forms.ModelForm):
         model = Enterprise
         fields = ["uscc", "name", "street", "community", "park", "address", "legal_representative",
                   "registered_capital", "established_on", "status"]
-        widgets = {"established_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"established_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,7 +71,7 @@ class EnterpriseForm(forms.ModelForm):
 
 class VisitForm(forms.Form):
     enterprise = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("请选择企业")})
-    date = forms.DateField(label=_("走访日期"), initial=dt.date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("走访日期"), initial=dt.date.today, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     officers = forms.ModelMultipleChoiceField(label=_("同行人员"), queryset=User.objects.none(), required=False,
                                               widget=forms.CheckboxSelectMultiple)
     people_met = forms.CharField(label=_("接待人员"), max_length=200, required=False,
@@ -105,7 +105,7 @@ class AssignForm(forms.Form):
     team_role = forms.ChoiceField(label=_("服务团队角色"), choices=LiaisonAssignment.TeamRole.choices,
                                   initial=LiaisonAssignment.TeamRole.SERVICE_OFFICER)
     start_date = forms.DateField(label=_("开始日期"), initial=dt.date.today,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     replace = forms.BooleanField(label=_("替换该角色的现有挂点人员（交接）"), required=False)
     scope = forms.ChoiceField(label=_("指派范围"), choices=[("selected", _("勾选的企业")), ("park", _("整个园区/楼宇")),
                                                          ("community", _("整个社区"))], initial="selected")
@@ -136,8 +136,8 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = VisitCampaign
         fields = ["name", "street", "start_date", "end_date", "description"]
-        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}),
-                   "end_date": forms.DateInput(attrs={"type": "date"}),
+        widgets = {"start_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+                   "end_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
                    "description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user: User, **kwargs):
@@ -164,8 +164,8 @@ class ClassificationForm(forms.Form):
     category = forms.ChoiceField(label=_("细类/级别/培育库"), required=False, choices=[("", "—")] + list(
         Classification.SishangCategory.choices + Classification.ZjtxTier.choices + Classification.Pool.choices))
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
-    valid_from = forms.DateField(label=_("起始/入库日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_("终止/出库日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=_("起始/入库日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("终止/出库日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     certificate_no = forms.CharField(label=_("证书编号"), required=False, max_length=40)
     exchange = forms.ChoiceField(label=_("交易所"), required=False, choices=[("", "—")] + list(Classification.Exchange.choices))
     stock_code = forms.CharField(label=_("股票代码"), required=False, max_length=12)

@@ -101,3 +101,16 @@ def test_an_upload_is_judged_by_content_not_extension(client_for, statistician):
     assert response.status_code == 200
     assert ImportBatch.objects.count() == 0
     assert "不是电子表格文件" in response.content.decode()
+
+
+def test_date_inputs_render_iso_dates_the_browser_can_show(client_for, admin_user, street):
+    """<input type=date> only accepts YYYY-MM-DD; the zh-hans format (2026/11/24) shows as empty, so a browser
+    refuses to submit a required date and silently clears an optional one on save."""
+    import re
+
+    client = client_for(admin_user)
+    for name in ("enterprises:visit_create", "calendar:index"):
+        body = client.get(reverse(name)).content.decode()
+        for tag in re.findall(r'<input[^>]*type="date"[^>]*>', body):
+            value = re.search(r'value="([^"]*)"', tag)
+            assert value is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.group(1)), f"{name}: {tag}"
