@@ -227,7 +227,9 @@ def enterprise_page(qs: QuerySet[Enterprise], cursor: str = "", size: int = 50) 
     after = decode_cursor(cursor) if cursor else None
     if after:
         name, pk = after
-        qs = qs.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
+        # `name >= x` first so PostgreSQL gets an index range on (street, name); the OR alone is only a filter
+        # and makes page N cost O(N).
+        qs = qs.filter(name__gte=name).filter(Q(name__gt=name) | Q(pk__gt=pk))
     last_visit = Visit.objects.filter(enterprise=OuterRef("pk")).order_by("-date").values("date")[:1]
     rows = list(
         qs.select_related("street", "community", "industry")

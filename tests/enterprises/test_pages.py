@@ -429,3 +429,12 @@ def test_the_360_page_costs_the_same_queries_however_long_the_history(client_for
     with django_assert_max_num_queries(len(before)):
         body = c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
     assert "光明区马田街道13号 → 光明区马田街道14号" in body
+
+
+def test_keyset_pages_do_not_skip_or_repeat_firms_with_the_same_name(client_for, manager, street):
+    EnterpriseFactory.create_batch(55, street=street, name="深圳市同名科技有限公司")
+    c = client_for(manager)
+    first = c.get(reverse("enterprises:list")).context["page"]
+    second = c.get(reverse("enterprises:list"), {"after": first.next_cursor}).context["page"]
+    ids = [r.pk for r in first.rows] + [r.pk for r in second.rows]
+    assert len(ids) == len(set(ids)) == 55 and second.next_cursor is None
