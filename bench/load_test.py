@@ -10,6 +10,7 @@ Mix (like locust's `between(1, 2)` wait time, every user thinks 1–2 s between 
 - officers (~70 %): search firms, open a firm, log a visit, raise an appeal;
 - managers (~28 %): SLA dashboard, 挂图作战 dashboard, liaison coverage, appeal list;
 - one statistician: uploads a 20,000-row 四上 list, confirms the mapping (preview on the worker), commits it.
+Everyone signs in before the clock starts (sign-in is PBKDF2 hashing, once a working day; reported apart).
 Afterwards every write acknowledged by the server (a redirect after POST) is looked up in the database.
 
 The database named by --db is dropped and re-created, migrated and loaded with the demo data.
@@ -123,15 +124,22 @@ class Session:
             headers["Content-Type"] = ctype or "application/x-www-form-urlencoded"
             headers["Referer"] = f"http://{HOST}:{PORT}/"
         started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (http.client.HTTPException, OSError) as exc:
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
-            self.stats.record(label, time.perf_counter() - started, f"error {type(exc).__name__}")
-            return None, b"", {}
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.HTTPException, OSError) as exc:
+                # A kept-alive connection the server closed while the user was thinking: like a browser,
+                # send once more on a fresh connection. A second failure is an error.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
+                if attempt == 2 or not isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError,
+                                                        BrokenPipeError)):
+                    self.stats.record(label, time.perf_counter() - started, f"error {type(exc).__name__}")
+                    return None, b"", {}
+                started = time.perf_counter()
         elapsed = time.perf_counter() - started
         for header in response.headers.get_all("Set-Cookie") or []:
             cookie = SimpleCookie(header)
@@ -175,11 +183,8 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18]
 
 
-def officer_user(stats: Stats, username: str, info: dict, deadline: float, rng: random.Random):
-    s = Session(stats)
-    if not s.login(username):
-        stats.record("login", 0, "login refused")
-        return
+def officer_user(s: "Session", stats: Stats, username: str, info: dict, deadline: float, rng: random.Random):
+    s.stats = stats
     me = info["users"][username]
     firms = info["firms"][str(me["street"])]
     while time.monotonic() < deadline:
@@ -206,11 +211,8 @@ def officer_user(stats: Stats, username: str, info: dict, deadline: float, rng: 
         time.sleep(rng.uniform(1, 2))
 
 
-def manager_user(stats: Stats, username: str, deadline: float, rng: random.Random):
-    s = Session(stats)
-    if not s.login(username):
-        stats.record("login", 0, "login refused")
-        return
+def manager_user(s: "Session", stats: Stats, username: str, deadline: float, rng: random.Random):
+    s.stats = stats
     pages = [("/appeals/dashboard/", "SLA dashboard"), ("/pipelines/dashboard/", "targets dashboard"),
              ("/enterprises/coverage/", "liaison coverage"), ("/appeals/", "appeal list"), ("/", "home")]
     while time.monotonic() < deadline:
@@ -219,11 +221,8 @@ def manager_user(stats: Stats, username: str, deadline: float, rng: random.Rando
         time.sleep(rng.uniform(1, 2))
 
 
-def statistician_user(stats: Stats, data: bytes, deadline: float, result: dict):
-    s = Session(stats)
-    if not s.login("statistician"):
-        result["error"] = "login refused"
-        return
+def statistician_user(s: "Session", stats: Stats, data: bytes, deadline: float, result: dict):
+    s.stats = stats
     s.request("GET", "/imports/upload/", "upload page")
     boundary = uuid.uuid4().hex
     parts = []
@@ -337,19 +336,30 @@ def main():
         for _ in range(args.workers * 2):
             for path in ("/", "/appeals/dashboard/", "/pipelines/dashboard/", "/enterprises/", "/appeals/"):
                 warm.request("GET", path, "warm-up")
-        stats = Stats()
-        deadline = time.monotonic() + args.seconds
-        rng = random.Random(7)
+        stats, login_stats = Stats(), Stats()
         officers = [u for u, d in info["users"].items() if d["role"] == "officer" and d["street"]]
         managers = [u for u, d in info["users"].items() if d["role"] == "manager"]
         import_result = {"street": info["users"]["statistician"]["street"]}
-        threads = [threading.Thread(target=statistician_user, args=(stats, data, deadline, import_result))]
-        for i in range(args.users - 1):
-            if i % 10 < 7:
-                target, targs = officer_user, (stats, officers[i % len(officers)], info, deadline,
-                                               random.Random(i))
+        plan = [("statistician", "statistician")] + [
+            ("officer", officers[i % len(officers)]) if i % 10 < 7 else ("manager", managers[i % len(managers)])
+            for i in range(args.users - 1)]
+        # Everyone signs in first (PBKDF2 hashing, once per working day), 8 at a time; then the clock starts.
+        sessions = [Session(login_stats) for _ in plan]
+        from concurrent.futures import ThreadPoolExecutor
+
+        login_started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            signed_in = list(pool.map(lambda pair: pair[0].login(pair[1][1]), zip(sessions, plan)))
+        login_wall = time.monotonic() - login_started
+        deadline = time.monotonic() + args.seconds
+        threads = []
+        for i, (session, (role, username)) in enumerate(zip(sessions, plan)):
+            if role == "statistician":
+                target, targs = statistician_user, (session, stats, data, deadline, import_result)
+            elif role == "officer":
+                target, targs = officer_user, (session, stats, username, info, deadline, random.Random(i))
             else:
-                target, targs = manager_user, (stats, managers[i % len(managers)], deadline, random.Random(i))
+                target, targs = manager_user, (session, stats, username, deadline, random.Random(i))
             threads.append(threading.Thread(target=target, args=targs))
         started = time.monotonic()
         for t in threads:
@@ -371,6 +381,9 @@ def main():
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
 
+    lt = login_stats.times.get("login", [0])
+    print(f"\nsign-in of {len(plan)} users before the run: {sum(signed_in)} ok, {login_wall:.1f} s wall, "
+          f"p50 {statistics.median(lt) * 1000:.0f} ms, p95 {p95(lt) * 1000:.0f} ms per login (PBKDF2)")
     all_times = [t for v in stats.times.values() for t in v]
     total_errors = sum(len(v) for v in stats.errors.values())
     print(f"\n== load: {args.users} users, {args.seconds} s, gunicorn {args.workers}×4 threads, 1 Celery worker ==")
@@ -381,9 +394,9 @@ def main():
               f"{p95(v) * 1000:8.0f} {max(v) * 1000:8.0f}")
     print(f"{'ALL':22} {len(all_times):6d} {total_errors:6d} {statistics.median(all_times) * 1000:8.0f} "
           f"{p95(all_times) * 1000:8.0f} {max(all_times) * 1000:8.0f}")
-    work = [t for label, v in stats.times.items() if not label.startswith("login") for t in v]
-    print(f"{'ALL but login':22} {len(work):6d} {'':6} {statistics.median(work) * 1000:8.0f} {p95(work) * 1000:8.0f} "
-          f"{max(work) * 1000:8.0f}   (login = PBKDF2 password hashing, once per working day)")
+    work = [t for label, v in stats.times.items() if label not in ("upload 20k list",) for t in v]
+    print(f"{'ALL but the upload':22} {len(work):6d} {'':6} {statistics.median(work) * 1000:8.0f} "
+          f"{p95(work) * 1000:8.0f} {max(work) * 1000:8.0f}")
     print(f"throughput: {len(all_times) / wall:.1f} req/s over {wall:.0f} s")
     if total_errors:
         print("errors:", {k: sorted(set(v)) for k, v in stats.errors.items() if v})
@@ -391,7 +404,7 @@ def main():
     print(f"writes acknowledged: visits {len(stats.writes['visit'])}, appeals {len(stats.writes['appeal'])}")
     print(f"database check: {check}")
     ok = (total_errors == 0 and check["visits_missing"] == 0 and check["appeals_missing"] == 0
-          and check["batch_status"] == "committed" and p95(work) < 0.5)
+          and check["batch_status"] == "committed" and p95(all_times) < 0.5)
     print("RESULT:", "PASS" if ok else "FAIL", "(goal: no errors, p95 < 500 ms, every write in the database, "
           "import committed)")
 
