@@ -1,6 +1,6 @@
 """Demo appeals: ~120 realistic 企业诉求 of 马田街道 firms over the last six months, through the real services
 (so every clock is right), across categories and states: transfers to 住建/供电, extensions, follow-ups, some
-overdue and escalated. Idempotent: does nothing when demo appeals already exist."""
+overdue (~10-15 %) and escalated (~5-10 %). Idempotent: does nothing when demo appeals already exist."""
 
 from __future__ import annotations
 
@@ -70,7 +70,17 @@ def load(stdout=None) -> dict:
     created = 0
     for i in range(120):
         code = rng.choice(list(SAMPLES))
-        received = now - dt.timedelta(days=rng.uniform(0.2, 180), hours=rng.uniform(0, 8))
+        # The shares of a street that keeps its promises (about 10-15 % overdue, 5-10 % under 督办): a few old
+        # appeals nobody moved or still stuck in handling, a few in handling whose deadline is just passing,
+        # the rest answered, followed up and closed.
+        fate = rng.random()
+        if fate < 0.07:
+            age = rng.uniform(10, 150)  # untouched (< 0.03) or stuck in handling: overdue, then 督办
+        elif fate < 0.13:
+            age = rng.uniform(0.8, 2)  # signed but not yet answered: "不过夜" missed, 督办 not yet due
+        else:
+            age = rng.uniform(0.2, 180)
+        received = now - dt.timedelta(days=age, hours=rng.uniform(0, 8))
         received = received.replace(hour=rng.choice([9, 10, 11, 14, 15, 16]), minute=rng.choice([0, 15, 30, 45]))
         if received > now:
             received -= dt.timedelta(days=1)
@@ -82,12 +92,13 @@ def load(stdout=None) -> dict:
             urgency=rng.choice(["normal"] * 6 + ["urgent", "complex"]), contact_name="张经理",
             contact_phone="13800138000", at=received)
         created += 1
-        fate = rng.random()
-        step = received + dt.timedelta(minutes=rng.randint(20, 150))
-        if fate < 0.06 or step > now:
+        step = received + dt.timedelta(minutes=rng.randint(20, 90))
+        if fate < 0.03 or step > now:
             continue  # left untouched: these turn overdue and escalate on the next sweep
         services.sign(appeal, actor=officer, at=step)
-        step += dt.timedelta(hours=rng.uniform(0.5, 6))
+        if 0.07 <= fate < 0.13:
+            continue
+        step += dt.timedelta(hours=rng.uniform(0.3, 3))
         if step > now:
             continue
         services.respond(appeal, actor=officer, comment="已电话联系企业，告知受理", at=step)
@@ -118,21 +129,36 @@ def load(stdout=None) -> dict:
                 request = services.request_extension(appeal, actor=officer, requested_due=clock.due_at
                                                      + dt.timedelta(days=5), reason="需多部门联合踏勘", at=ask)
                 services.decide_extension(request, actor=manager, approve=rng.random() < 0.8, at=ask)
-        if fate < 0.15:
-            continue  # still in progress
-        step += dt.timedelta(days=rng.uniform(0.2, 5))
+        if fate < 0.13:
+            continue  # still in handling
+        step += dt.timedelta(days=rng.uniform(0.2, 4))
         if step > now:
             continue
         services.resolve(appeal, actor=officer, answer="已协调相关部门解决，并书面答复企业", at=step)
         appeal.refresh_from_db()
         if appeal.status != Appeal.Status.RESOLVED:
             continue
-        step += dt.timedelta(days=rng.uniform(0.1, 2.5))
-        if step > now or fate > 0.95:
-            continue
+        step += dt.timedelta(days=rng.uniform(0.1, 1.5))
+        if step > now:
+            continue  # answered recently, the follow-up call is still to come
         result = rng.choice(["satisfied"] * 7 + ["basically"] * 2 + ["unsatisfied"])
         services.record_followup(appeal, actor=officer, result=result, comment="电话回访", at=step)
+        if result == "unsatisfied":
+            # Reopened: handled again and answered within days (unless that is still ahead).
+            step += dt.timedelta(days=rng.uniform(0.5, 2.5))
+            if step > now:
+                continue
+            services.resolve(appeal, actor=officer, answer="重新协调后再次答复企业", at=step)
+            step += dt.timedelta(days=rng.uniform(0.1, 1))
+            if step <= now:
+                services.record_followup(appeal, actor=officer, result="basically", comment="再次回访", at=step)
     summary = services.sweep(now=now)
+    from appeals.selectors import kpi_filters
+
+    filters = kpi_filters(now)
+    demo = Appeal.objects.filter(street=street, description__startswith="【演示】")
+    overdue, escalated = demo.filter(filters["overdue"]).count(), demo.filter(filters["escalated"]).count()
     if stdout:
-        stdout.write(f"企业诉求：{created} 条演示诉求，{summary['breached']} 个时限超时，{summary['escalated']} 个督办")
-    return {"appeals": created}
+        stdout.write(f"企业诉求：{created} 条演示诉求，当前超时 {overdue} 条，挂单督办 {escalated} 条"
+                     f"（{summary['breached']} 个时限超时）")
+    return {"appeals": created, "overdue": overdue, "escalated": escalated}
