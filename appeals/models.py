@@ -129,11 +129,14 @@ class Appeal(models.Model):
 
     CLOSED_STATUSES = (Status.CLOSED, Status.MERGED)
 
-    street = models.ForeignKey("crm.Street", on_delete=models.PROTECT, related_name="appeals", verbose_name=_("街道"))
+    # street, enterprise and officer need no index of their own: the composite indexes in Meta lead with them.
+    # Fewer indexes keep the sweep's flag updates cheap (each non-HOT update writes every index).
+    street = models.ForeignKey("crm.Street", on_delete=models.PROTECT, related_name="appeals", verbose_name=_("街道"),
+                               db_index=False)
     community = models.ForeignKey("crm.Community", on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="appeals", verbose_name=_("社区"))
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.PROTECT, related_name="appeals",
-                                   verbose_name=_("企业"))
+                                   verbose_name=_("企业"), db_index=False)
     category = models.ForeignKey(AppealCategory, on_delete=models.PROTECT, related_name="appeals",
                                  verbose_name=_("类别"))
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.VISIT)
@@ -143,8 +146,9 @@ class Appeal(models.Model):
     contact_name = models.CharField(_("企业联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals",
-                                verbose_name=_("责任专员"))
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
+                                verbose_name=_("责任专员"), db_index=False)
+    # Open appeals are found through the partial appeal_open_live_idx; a status index over every row is not kept.
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.NEW)
     received_at = models.DateTimeField(_("受理时间"))
     lead_department = models.ForeignKey("crm.Department", on_delete=models.SET_NULL, null=True, blank=True,
                                         related_name="lead_appeals", verbose_name=_("主办部门"))
