@@ -202,6 +202,8 @@ if __name__ == "__main__":
         sys.exit("run this bench on PostgreSQL (set DATABASE_URL)")
     call_command("migrate", verbosity=0)
     seed(N)
+    # Figures depend on what else the machine is doing: print the load next to them.
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     if "--seed-only" in sys.argv:
         sys.exit(0)
     # The sweep first: the dashboard is then measured as it runs in service, with the sweep keeping up.
