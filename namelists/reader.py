@@ -35,7 +35,7 @@ def sniff(data: bytes, filename: str = "") -> str:
     if data.startswith(OLE2_MAGIC):
         # Legacy .xls and password-protected .xlsx are both OLE2 compound files; the latter holds an
         # "EncryptionInfo" stream whose UTF-16 name appears in the directory.
-        if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000] or "EncryptedPackage".encode("utf-16-le") in data:
+        if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
             raise FileRejected("文件已加密（设置了打开密码），请在 Excel 中取消密码后重新上传")
         return "xls"
     head = data[:4096]
