@@ -224,3 +224,23 @@ def test_a_change_made_through_a_page_records_the_signed_in_user(client_for, adm
     assert response.status_code == 302
     day = SpecialDay.objects.get(date="2031-02-03")
     assert day.history.first().history_user == admin_user
+
+
+def test_a_change_is_visible_on_the_records_page_with_who_and_before_after(client_for, street, statistician, manager):
+    from tests.enterprises.factories import EnterpriseFactory
+
+    firm = EnterpriseFactory(street=street, name="深圳市旧名称科技有限公司")
+    firm.name = "深圳市新名称科技有限公司"
+    firm._history_user = statistician
+    firm.save()
+    body = client_for(manager).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert "变更记录" in body
+    assert "深圳市旧名称科技有限公司" in body and statistician.display_name in body
+
+
+def test_an_appeals_page_shows_who_did_what_and_when(client_for, street, officer, manager):
+    from tests.appeals.factories import make_appeal
+
+    appeal = make_appeal(street=street, officer=officer, description="用电增容需求")
+    body = client_for(manager).get(reverse("appeals:detail", args=[appeal.pk])).content.decode()
+    assert officer.display_name in body and "用电增容需求" in body

@@ -23,7 +23,7 @@ from tests.enterprises.factories import make_uscc
 
 pytestmark = pytest.mark.django_db
 REFUSALS = (FileRejected, services.ImportRefused)
-HYP = dict(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+HYP = dict(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow], derandomize=True)
 
 
