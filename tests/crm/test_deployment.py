@@ -61,6 +61,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "DEBUG": "0",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the Playwright tests for the live server; never in production
     env["VAR_DIR"] = str(ROOT / "var" / "deploycheck")
     proc = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
