@@ -40,7 +40,8 @@ def filters_of(querydict) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in querydict:
         values = querydict.getlist(key)
-        out[key] = values if len(values) > 1 else values[0]
+        if values:
+            out[key] = values if len(values) > 1 else values[0]
     return out
 
 

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, QueryDict
 
 INT64_MAX = 2**63 - 1
 
 
+def _has_nul(value: str) -> bool:
+    return "\x00" in value
+
+
+def _oversize_int(value: str) -> bool:
+    return len(value) >= 19 and value.isascii() and value.lstrip("-").isdigit() and abs(int(value)) > INT64_MAX
+
+
 class RejectMalformedParametersMiddleware:
-    """Refuse, up front and in one place, query/form values that no page can use and that the database turns
-    into a server error wherever a view passes them on:
-    - a NUL byte: PostgreSQL refuses it in text ("cannot contain NUL (0x00) bytes");
-    - a run of digits beyond a 64-bit integer: no id, year or count is that big, and SQLite raises
-      OverflowError on it (PostgreSQL compares it as numeric)."""
+    """Values no page can use, handled up front and in one place instead of as a 500 wherever a view passes them
+    to the database:
+    - a NUL byte (PostgreSQL refuses it in text): the request is refused with a message (400);
+    - a run of digits beyond a 64-bit integer (no id, year or count is that big; SQLite raises OverflowError on
+      it): in a query string the parameter is dropped, so the page ignores it like any other bad filter value;
+      in a form the request is refused (400)."""
 
     NUL_MESSAGE = "请求参数包含非法字符（NUL），已拒绝。"
     NUMBER_MESSAGE = "请求参数中的数字过大，已拒绝。"
@@ -21,18 +30,20 @@ class RejectMalformedParametersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        problem = self._problem(request.GET)
-        if problem is None and request.method == "POST":
-            problem = self._problem(request.POST)
-        if problem:
-            return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+        if self._any(request.GET, _has_nul) or (request.method == "POST" and self._any(request.POST, _has_nul)):
+            return HttpResponseBadRequest(self.NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        if request.method == "POST" and self._any(request.POST, _oversize_int):
+            return HttpResponseBadRequest(self.NUMBER_MESSAGE, content_type="text/plain; charset=utf-8")
+        if self._any(request.GET, _oversize_int):
+            cleaned = QueryDict(mutable=True)
+            for key in request.GET:
+                values = [v for v in request.GET.getlist(key) if not _oversize_int(v)]
+                if values and not _oversize_int(key):
+                    cleaned.setlist(key, values)
+            cleaned._mutable = False
+            request.GET = cleaned
         return self.get_response(request)
 
-    def _problem(self, params) -> str | None:
-        for key in params:
-            for value in [key, *params.getlist(key)]:
-                if "\x00" in value:
-                    return self.NUL_MESSAGE
-                if len(value) >= 19 and value.isascii() and value.lstrip("-").isdigit() and abs(int(value)) > INT64_MAX:
-                    return self.NUMBER_MESSAGE
-        return None
+    @staticmethod
+    def _any(params, test) -> bool:
+        return any(test(key) or any(test(v) for v in params.getlist(key)) for key in params)

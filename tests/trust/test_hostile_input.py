@@ -114,3 +114,15 @@ def test_date_inputs_render_iso_dates_the_browser_can_show(client_for, admin_use
         for tag in re.findall(r'<input[^>]*type="date"[^>]*>', body):
             value = re.search(r'value="([^"]*)"', tag)
             assert value is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.group(1)), f"{name}: {tag}"
+
+
+def test_nul_bytes_are_refused_with_a_message(client_for, officer):
+    response = client_for(officer).get(reverse("enterprises:list"), {"q": "科技\x00"})
+    assert response.status_code == 400 and "非法字符" in response.content.decode()
+
+
+def test_an_oversize_number_in_a_filter_is_ignored_and_in_a_form_refused(client_for, admin_user, street):
+    client = client_for(admin_user)
+    assert client.get(reverse("appeals:list"), {"street": "9" * 25, "q": "x"}).status_code == 200
+    response = client.post(reverse("notifications:mark_read"), {"id": "9" * 25})
+    assert response.status_code == 400 and "数字过大" in response.content.decode()
