@@ -41,7 +41,7 @@ REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::
 
 
 def say(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {text}", flush=True)
 
 
 def start_worker(env: dict) -> subprocess.Popen:
@@ -119,7 +119,8 @@ def import_fault(env: dict, rows: int) -> None:
         wait_for(lambda: status() == "previewed", 300, 1)
         with transaction.atomic():
             services.request_commit(ImportBatch.objects.get(pk=batch.pk), statistician)
-    done = wait_for(lambda: status() in ("committed", "failed"), 600, 1)
+    wait_for(lambda: status() in ("committed", "failed"), 600, 1)
+    done = status()
     written = Enterprise.objects.filter(name__startswith="深圳市压测").count()
     say(f"   retry: batch status={done!r}, firms written={written} of {rows} (no duplicates: "
         f"{written == Enterprise.objects.filter(name__startswith='深圳市压测').values('uscc').distinct().count()})")
@@ -143,15 +144,20 @@ def sweep_fault(env: dict, appeals: int) -> None:
     for i in range(appeals):
         appeal_services.create_appeal(enterprise=firms[i % len(firms)], category=category, description=f"故障演练{i}",
                                       officer=officer, actor=None, at=at)
-    due = SlaClock.objects.filter(warned_version__lt=1).count() if hasattr(SlaClock, "warned_version") else None
+    due = SlaClock.objects.count()
     before = Notification.objects.count()
     worker = start_worker(env)
     sweep_clocks.delay(pause_for_test=5)
-    time.sleep(4)  # inside the pause: reminders sent, markers not yet written
-    close_old_connections()
-    mid = Notification.objects.count() - before
+
+    def sent():
+        close_old_connections()
+        return Notification.objects.count() - before
+
+    wait_for(sent, 60, 0.1)  # the first batch of reminders is out; the sweep now pauses before marking them
+    time.sleep(1)
+    mid = sent()
     kill(worker)
-    say(f"   worker SIGKILLed mid-sweep: {mid} reminders sent, clocks still to mark: {due}")
+    say(f"   worker SIGKILLed mid-sweep: {mid} reminders sent so far ({due} SLA clocks in all)")
     worker = start_worker(env)
     sweep_clocks.delay()
     time.sleep(10)
