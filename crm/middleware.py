@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, QueryDict
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+from django.utils.translation import check_for_language
 
 INT64_MAX = 2**63 - 1
 
@@ -47,3 +51,17 @@ class RejectMalformedParametersMiddleware:
     @staticmethod
     def _any(params, test) -> bool:
         return any(test(key) or any(test(v) for v in params.getlist(key)) for key in params)
+
+
+class ChineseByDefaultLocaleMiddleware(LocaleMiddleware):
+    """The interface is 简体中文 unless the user picked another language (the language cookie set by the user
+    menu). A browser's Accept-Language is ignored: intranet PCs often run English-language browsers, and the
+    officials using them still expect Chinese."""
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen and check_for_language(chosen) and chosen in dict(settings.LANGUAGES) else (
+            settings.LANGUAGE_CODE
+        )
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

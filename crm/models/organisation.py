@@ -100,6 +100,13 @@ class User(AbstractUser):
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.username
 
+    def get_full_name(self) -> str:
+        # Chinese order: family name first, no space (王芳, not "芳 王").
+        return f"{self.last_name}{self.first_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.get_full_name() or self.username
+
     @property
     def display_name(self) -> str:
         return str(self)

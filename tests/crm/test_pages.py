@@ -149,3 +149,13 @@ def test_the_shell_is_translated_to_english(client_for, officer):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     body = client.get(reverse("home")).content.decode()
     assert "Log out" in body and "退出登录" not in body
+
+
+def test_chinese_is_the_default_whatever_the_browser_asks_for(client_for, officer):
+    body = client_for(officer).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans"' in body and "退出登录" in body
+
+
+def test_names_are_shown_family_name_first(officer):
+    officer.last_name, officer.first_name = "王", "芳"
+    assert officer.get_full_name() == "王芳"
