@@ -185,9 +185,10 @@ def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: d
     for index in range(header_row + 1, len(rows)):
         row = rows[index]
         row_no = index + 1
-        if all(is_blank(v) for v in row):
-            continue
         raw_code = row[code_col] if code_col < len(row) else None
+        # A row with a code is not blank: the all-cells blank test runs only for rows without one.
+        if is_blank(raw_code) and all(is_blank(v) for v in row):
+            continue
         if raw_code in (None, "") or clean_text(raw_code) == "":
             cells = [v for v in row if not is_blank(v)]
             first = clean_text(cells[0])

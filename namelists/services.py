@@ -201,16 +201,21 @@ def _in_chunks(qs_for, values: list, chunk: int = CHUNK):
         yield from qs_for(values[i:i + chunk])
 
 
-def _pg_any(model, key: str, values: list, columns: tuple[str, ...], extra_where: str = "", params=()):
+def _pg_any(model, key: str, values: list, columns: tuple[str, ...], extra_where: str = "", params=(),
+            raw: tuple[str, ...] = ()):
+    """`raw`: columns left as the driver returns them (JSON as text), decoded by the caller only when needed."""
     fields = [model._meta.get_field(c) for c in columns]
     # A join with unnest() lets the planner hash the keys; "= ANY(array)" may degrade to a scan per element.
     qn = connection.ops.quote_name
     cast = "bigint[]" if key.endswith("_id") or key == "id" else "text[]"
+    # The keys travel as one comma-joined text (codes and ids never hold a comma): adapting a 100,000-element
+    # Python list to an array parameter costs more than the lookup itself.
     sql = (f"SELECT {', '.join('t.' + qn(f.column) for f in fields)} FROM {qn(model._meta.db_table)} t "
-           f"JOIN unnest(%s::{cast}) AS k(key) ON t.{qn(key)} = k.key{extra_where}")
-    converters = [(i, f.from_db_value) for i, f in enumerate(fields) if hasattr(f, "from_db_value")]
+           f"JOIN unnest(string_to_array(%s, ',')::{cast}) AS k(key) ON t.{qn(key)} = k.key{extra_where}")
+    converters = [(i, f.from_db_value) for i, f in enumerate(fields)
+                  if hasattr(f, "from_db_value") and f.name not in raw]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [values, *params])
+        cursor.execute(sql, [",".join(map(str, values)), *params])
         for row in cursor.fetchall():
             if converters:
                 row = list(row)
@@ -228,7 +233,7 @@ def _load_existing(codes: list[str], list_kind: str, year: int):
     pg = connection.vendor == "postgresql"
     enterprises: dict[str, dict] = {}
     if pg:
-        rows = _pg_any(Enterprise, "uscc", codes, ent_cols)
+        rows = _pg_any(Enterprise, "uscc", codes, ent_cols, raw=("former_names",))
     else:
         rows = _in_chunks(lambda chunk: Enterprise.objects.filter(uscc__in=chunk).values(*ent_cols), codes)
     for row in rows:
@@ -250,6 +255,15 @@ def _load_existing(codes: list[str], list_kind: str, year: int):
     for row in fact_rows:
         facts[row["enterprise_id"]].append(row)
     return enterprises, figures, facts
+
+
+def _former_names(value) -> list:
+    """former_names as loaded: a list (SQLite/ORM) or the JSON text PostgreSQL returns, decoded only on a rename."""
+    if isinstance(value, str):
+        import json
+
+        value = json.loads(value)
+    return list(value or [])
 
 
 def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, detection: Detection,
@@ -338,7 +352,7 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
                     row_changes.append({"target": "enterprise", "field": k, "before": ent.get(k), "after": val})
                 if "name" in diff:
                     plan.updates[ent["id"]]["former_names"] = (
-                        [{"name": ent["name"], "until": today.isoformat()}] + list(ent["former_names"] or []))[:20]
+                        [{"name": ent["name"], "until": today.isoformat()}] + _former_names(ent["former_names"]))[:20]
             industry_id = wanted.get("industry_id") or ent.get("industry_id")
         # --- annual figures for the list's year
         fig_values = {k: v[k] for k in FIGURE_FIELDS if k in v}
@@ -440,6 +454,11 @@ def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[s
     now = timezone.now()
     source = f"import:{batch_id}"
     progress(65, "写入企业")
+    if connection.vendor == "postgresql":
+        # New rows go to the GIN indexes' pending lists (name/code/initials trigrams) instead of being merged
+        # into the trees one by one; autovacuum merges them later. For this transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
     new_ids = _insert_enterprises(plan.creates, now)
     if plan.updates:
         objs = []
