@@ -117,8 +117,11 @@ class ImportChange(models.Model):
         CLOSED = "closed", _("关闭")
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    # No index of its own: namelist_change_ent_idx (enterprise, -id) serves lookups and the FK's deletes, and an
+    # import writes one row here per firm, so each index is paid 100,000 times.
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="import_changes", verbose_name=_("企业")
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="import_changes", verbose_name=_("企业"),
+        db_index=False,
     )
     action = models.CharField(_("动作"), max_length=10, choices=Action.choices)
     # "enterprise", "figure:<year>" or "classification:<kind>"
