@@ -132,3 +132,15 @@ def test_compiled_catalogue_matches_its_source(app):
             continue
         key = f"{e['msgctxt']}\x04{e['msgid']}" if "msgctxt" in e else e["msgid"]
         assert compiled._catalog.get(key) == e["msgstr"], e["msgid"]
+
+
+def test_a_msgid_shared_by_several_catalogues_has_one_translation():
+    """Django merges the catalogues and the first app in INSTALLED_APPS wins for a shared msgid: a different
+    translation in a later app would never show, so the catalogues must agree."""
+    seen: dict[str, tuple[str, str]] = {}
+    for app in ("crm", *APPS):
+        for e in _po_entries(settings.BASE_DIR / app / "locale/en/LC_MESSAGES/django.po"):
+            if not e["msgid"] or "msgid_plural" in e or "msgctxt" in e:
+                continue
+            first = seen.setdefault(e["msgid"], (app, e["msgstr"]))
+            assert e["msgstr"] == first[1], f"{e['msgid']}: {first[0]} says {first[1]!r}, {app} says {e['msgstr']!r}"
