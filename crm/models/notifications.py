@@ -11,8 +11,11 @@ class Notification(models.Model):
         WARNING = "warning", _("预警")
         URGENT = "urgent", _("紧急")
 
+    # No index of its own: the unique (recipient, key) index serves every lookup by recipient, and one index less
+    # matters when a sweep writes a hundred thousand reminders at once.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人"),
+        db_index=False,
     )
     # Idempotency key chosen by the sender, e.g. "appeal-clock:42:warn:75:v3".
     key = models.CharField(_("幂等键"), max_length=200)

@@ -103,8 +103,13 @@ def notify_query(source_sql: str, params: Sequence = (), *, now=None) -> int:
         return max(cursor.rowcount, 0)
 
 
+UNREAD_CAP = 99
+
+
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """Unread messages, counted up to UNREAD_CAP + 1 (shown as "99+"): the header shows it on every page, so its
+    cost must not grow with a backlog of thousands of reminders."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)[: UNREAD_CAP + 1].count()
 
 
 def mark_read(user: User, ids: Iterable[int] | None = None) -> int:

@@ -143,3 +143,13 @@ def test_notify_query_takes_recipients_from_sql_and_cuts_long_keys(officer, mana
     assert notify_query(source, [long_key, "t", officer.pk, manager.pk], now=at(2026, 3, 9, 10)) == 0
     row = Notification.objects.get(recipient=officer)
     assert row.key == "x" * 200 and len(row.title) == 200
+
+
+def test_the_unread_count_is_capped_for_the_header(officer, client_for):
+    from django.urls import reverse
+
+    Notification.objects.bulk_create(
+        [Notification(recipient=officer, key=f"k{i}", kind="k", title="t") for i in range(120)]
+    )
+    assert unread_count(officer) == 100
+    assert 'id="unread-count">99+<' in client_for(officer).get(reverse("home")).content.decode()
