@@ -52,6 +52,8 @@ class ImportBatch(models.Model):
         help_text=_("名单为全量名单时勾选：不在本名单中的企业，其同类分类将被关闭"),
     )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # When a preview or commit was claimed: with the worker's advisory lock, tells an interrupted run from a live one.
+    running_since = models.DateTimeField(_("开始处理"), null=True, blank=True)
     progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     progress_note = models.CharField(_("进度说明"), max_length=100, blank=True)
     message = models.TextField(_("说明/错误"), blank=True)
@@ -67,7 +69,9 @@ class ImportBatch(models.Model):
     task_id = models.CharField(max_length=50, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["progress", "progress_note", "preview", "counts", "task_id"])
+    history = HistoricalRecords(
+        excluded_fields=["progress", "progress_note", "preview", "counts", "task_id", "running_since"]
+    )
 
     class Meta:
         verbose_name = _("名录导入批次")

@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -684,7 +685,8 @@ def request_preview(batch: ImportBatch, actor) -> None:
     check_can_import(actor, batch.street)
     claimed = ImportBatch.objects.filter(
         pk=batch.pk, status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.PREVIEWED, ImportBatch.Status.FAILED]
-    ).update(status=ImportBatch.Status.RUNNING, progress=0, progress_note="预览中", message="")
+    ).update(status=ImportBatch.Status.RUNNING, progress=0, progress_note="预览中", message="",
+             running_since=timezone.now())
     if not claimed:
         raise ImportRefused("该批次正在处理或已导入")
     from .tasks import preview_task
@@ -696,7 +698,7 @@ def request_preview(batch: ImportBatch, actor) -> None:
 def request_commit(batch: ImportBatch, actor) -> None:
     check_can_import(actor, batch.street)
     claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
-        status=ImportBatch.Status.RUNNING, progress=0, progress_note="导入中")
+        status=ImportBatch.Status.RUNNING, progress=0, progress_note="导入中", running_since=timezone.now())
     if not claimed:
         raise ImportRefused("只有已预览的批次可以提交")
     from .tasks import commit_task
@@ -706,6 +708,12 @@ def request_commit(batch: ImportBatch, actor) -> None:
 
 
 def preview_batch(batch_id: int) -> ImportBatch:
+    """Dry run: see _preview_batch. Runs under the batch's run lock."""
+    with batch_run_lock(batch_id):
+        return _preview_batch(batch_id)
+
+
+def _preview_batch(batch_id: int) -> ImportBatch:
     """Dry run: analyse and store counts, samples, issues and the error report. Writes nothing else."""
     batch = ImportBatch.objects.select_related("street").get(pk=batch_id)
     if batch.status == ImportBatch.Status.COMMITTED:
@@ -758,12 +766,18 @@ def _store_analysis(batch: ImportBatch, analysis: Analysis) -> None:
 
 
 def commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
+    """Apply the import atomically (see _commit_batch), under the batch's run lock."""
+    with batch_run_lock(batch_id):
+        return _commit_batch(batch_id, claimed)
+
+
+def _commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
     """Apply the import atomically. Any failure rolls everything back and marks the batch failed.
 
     `claimed`: the caller (request_commit) already moved the batch to running."""
     statuses = [ImportBatch.Status.RUNNING] if claimed else [ImportBatch.Status.PREVIEWED, ImportBatch.Status.PENDING]
     claimed = ImportBatch.objects.filter(pk=batch_id, status__in=statuses).update(
-        status=ImportBatch.Status.RUNNING, progress=0, progress_note="开始导入")
+        status=ImportBatch.Status.RUNNING, progress=0, progress_note="开始导入", running_since=timezone.now())
     batch = ImportBatch.objects.select_related("street").get(pk=batch_id)
     if not claimed:
         raise ImportRefused(f"批次状态为“{batch.get_status_display()}”，不能提交")
@@ -788,6 +802,57 @@ def commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
         _clear_progress(batch.id)
         forget_last_read()
     return batch
+
+
+# --- interrupted runs ----------------------------------------------------------------------------------------
+# A preview or commit holds a session-level PostgreSQL advisory lock on its batch while it runs. A worker that dies
+# (killed, OOM, machine restart) drops its connection and with it the lock, while the batch still says "running";
+# the commit's own transaction rolled back, so nothing was written. The beat sweep below finds such batches and
+# marks them failed so the statistician can submit them again at once instead of waiting for Celery's
+# redelivery (the broker's visibility timeout, an hour).
+RUN_LOCK_NAMESPACE = 4_404_311
+INTERRUPTED_GRACE = dt.timedelta(minutes=10)  # a claimed task may wait this long in the queue before starting
+SQLITE_STALE_AFTER = dt.timedelta(hours=1)  # no advisory locks: only time tells
+INTERRUPTED_MESSAGE = "处理中断（处理进程意外退出），数据库未作任何更改。请重新预览并提交。"
+
+
+@contextmanager
+def batch_run_lock(batch_id: int):
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [RUN_LOCK_NAMESPACE, batch_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_NAMESPACE, batch_id])
+
+
+def _nobody_runs(batch_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK_NAMESPACE, batch_id])
+        free = cursor.fetchone()[0]
+        if free:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_NAMESPACE, batch_id])
+    return bool(free)
+
+
+def fail_interrupted_batches(now: dt.datetime | None = None) -> int:
+    """Mark failed the running batches whose worker is gone. Returns how many."""
+    now = now or timezone.now()
+    running = ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING)
+    if connection.vendor == "postgresql":
+        candidates = running.filter(running_since__lt=now - INTERRUPTED_GRACE)
+        stale = [pk for pk in candidates.values_list("pk", flat=True) if _nobody_runs(pk)]
+    else:
+        stale = list(running.filter(running_since__lt=now - SQLITE_STALE_AFTER).values_list("pk", flat=True))
+    for pk in stale:
+        ImportBatch.objects.filter(pk=pk, status=ImportBatch.Status.RUNNING).update(
+            status=ImportBatch.Status.FAILED, message=INTERRUPTED_MESSAGE, progress=0, progress_note="")
+        _clear_progress(pk)
+    return len(stale)
 
 
 def _fail(batch: ImportBatch, message: str) -> None:

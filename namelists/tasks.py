@@ -18,3 +18,10 @@ def commit_task(batch_id: int) -> None:
         commit_batch(batch_id, claimed=True)
     except ImportRefused:
         pass  # the batch already says why
+
+
+@shared_task(name="namelists.fail_interrupted")
+def fail_interrupted_task() -> int:
+    from .services import fail_interrupted_batches
+
+    return fail_interrupted_batches()
