@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from crm.services.workcalendar import invalidate_calendar
 
@@ -84,10 +85,10 @@ def next_year_warning(today: dt.date) -> str | None:
     next_year = today.year + 1
     if CalendarYear.objects.filter(year=next_year, status=CalendarYear.Status.OFFICIAL).exists():
         return None
-    return (
-        f"{next_year} 年放假安排尚未录入，节假日按暂定规则（周一至周五上班）计算，相关期限均标注为“暂定”。"
+    return gettext(
+        "%(year)s 年放假安排尚未录入，节假日按暂定规则（周一至周五上班）计算，相关期限均标注为“暂定”。"
         "国务院办公厅公布后请在“工作日历”中录入并设为正式。"
-    )
+    ) % {"year": next_year}
 
 
 def warn_admins_if_next_year_provisional(today: dt.date) -> int:
