@@ -99,7 +99,9 @@ def detect_in_sheet(sheet: Sheet) -> tuple[int, dict[int, str]] | None:
             key = match_field(value) if isinstance(value, str) else None
             if key and key not in mapping.values():
                 mapping[c] = key
-        if "uscc" not in mapping.values():
+        # A header names at least the code and the firm: a code-like phrase alone in some line of prose (a text
+        # file that happens to mention 统一社会信用代码) is not a name list.
+        if "uscc" not in mapping.values() or "name" not in mapping.values():
             continue
         score = len(mapping)
         if best is None or score > best[0]:
@@ -115,7 +117,10 @@ def detect(sheets: list[Sheet]) -> Detection:
         if found:
             candidates.append((len(found[1]), -i, i, found))
     if not candidates:
-        raise FileRejected("未找到表头：前 30 行中没有“统一社会信用代码”列（可用列名：统一社会信用代码/社会信用代码/信用代码）")
+        raise FileRejected(
+            "未找到表头：前 30 行中没有同时包含“统一社会信用代码”和“企业名称”的表头行"
+            "（可用列名：统一社会信用代码/社会信用代码/信用代码；企业名称/单位名称/单位详细名称）"
+        )
     # Most mapped columns wins; ties go to the earlier sheet.
     _, _, index, (header_row, mapping) = max(candidates)
     sheet = sheets[index]

@@ -115,3 +115,16 @@ def test_command_subprocess_processes_the_sample_and_prints_json_last(migrated_s
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["created"] > 0 and summary["other_street"] > 0 and summary["dry_run"] is False
+
+
+def test_prose_that_mentions_the_code_column_is_not_a_name_list(db, tmp_path, capsys):
+    notes = tmp_path / "说明.txt"
+    notes.write_text(
+        "关于报送名录的说明\n- 统一社会信用代码 (USCC) 是企业的唯一标识, 共 18 位\n- 请勿把代码存为数字, 否则末位丢失\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit) as exc:
+        call_command("import_namelist", str(notes), "--list", "sishang", "--year", "2025")
+    assert exc.value.code == 2
+    assert "未找到表头" in capsys.readouterr().err
+    assert not ImportBatch.objects.exists() and not Enterprise.objects.exists()
