@@ -8,14 +8,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from crm.exports import formula_safe as safe
+
 MAX_ROWS = 50_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def safe(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _response(workbook: Workbook, name: str) -> HttpResponse:

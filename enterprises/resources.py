@@ -6,18 +6,11 @@ import datetime as dt
 
 from import_export import fields, resources
 
+from crm.exports import formula_safe
 from enterprises.masking import email_for, phone_for
 from enterprises.models import Enterprise
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_EXPORT_ROWS = 20_000
-
-
-def formula_safe(value):
-    """A cell that a spreadsheet would run as a formula gets a leading quote (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class EnterpriseResource(resources.ModelResource):

@@ -9,21 +9,12 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from crm.exports import formula_safe as safe
 from pipelines import selectors
 from pipelines.models import ScopeKind
 from pipelines.services.rollup import Period
 
 HEADERS = ["序号", "指标", "单位", "责任对象", "年度目标", "累计完成", "完成率", "时序进度", "进度状态", "本期完成", "备注"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value):
-    """Text that Excel would run as a formula is written as text (leading apostrophe)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def targets_workbook(user, street, year: int, period: Period | None, today: dt.date | None = None) -> bytes:
     today = today or timezone.localdate()
     as_of = min(period.end, today) if period else min(dt.date(year, 12, 31), today)
