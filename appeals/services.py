@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from appeals import filetypes, sla
+from appeals import sla
+from crm import filetypes
 from appeals.models import (
     Appeal,
     AppealCategory,

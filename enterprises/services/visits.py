@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from crm import filetypes
 from enterprises.models import Enterprise, Visit, VisitAttachment, VisitCampaign, VisitProblem, VisitTopic
 
 if TYPE_CHECKING:
@@ -37,16 +38,16 @@ def raise_appeal_from_problem(problem: VisitProblem, actor: User):
 
 
 MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
-ALLOWED_ATTACHMENT_TYPES = ("image/", "application/pdf", "application/msword", "application/vnd.openxmlformats",
-                            "application/vnd.ms-excel", "text/plain")
 
 
 def _check_upload(upload: UploadedFile) -> None:
-    ctype = (getattr(upload, "content_type", "") or "").lower()
+    """Size here; type by content (crm.filetypes, shared with appeal attachments), never the browser's word."""
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise ValidationError(f"附件“{upload.name}”超过 15MB")
-    if not ctype.startswith(ALLOWED_ATTACHMENT_TYPES):
-        raise ValidationError(f"附件“{upload.name}”类型不支持（仅限图片、PDF、Office 文档）")
+    try:
+        filetypes.check_upload(upload)
+    except filetypes.FileTypeError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from appeals import services
-from appeals.filetypes import sniff
+from crm.filetypes import sniff
 from appeals.models import Appeal, AppealAttachment
 from tests.appeals.factories import category, make_appeal
 from tests.enterprises.factories import EnterpriseFactory

@@ -191,7 +191,7 @@ def test_attachments_of_another_street_are_not_served(client_for, other_officer,
     settings.MEDIA_ROOT = tmp_path
     from enterprises.services.visits import log_visit
 
-    photo = SimpleUploadedFile("a.jpg", b"\xff\xd8", content_type="image/jpeg")
+    photo = SimpleUploadedFile("a.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 16, content_type="image/jpeg")
     visit = log_visit(enterprise=firm, actor=officer, files=[photo])
     att = visit.attachments.get()
     assert client_for(other_officer).get(reverse("enterprises:attachment", args=[att.pk])).status_code == 404
@@ -438,3 +438,14 @@ def test_keyset_pages_do_not_skip_or_repeat_firms_with_the_same_name(client_for,
     second = c.get(reverse("enterprises:list"), {"after": first.next_cursor}).context["page"]
     ids = [r.pk for r in first.rows] + [r.pk for r in second.rows]
     assert len(ids) == len(set(ids)) == 55 and second.next_cursor is None
+
+
+def test_a_visit_attachment_is_judged_by_its_content_not_the_browsers_content_type(officer, firm):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enterprises.services.visits import log_visit
+
+    page = SimpleUploadedFile("现场.jpg", b"<html><script>alert(1)</script></html>", content_type="image/jpeg")
+    with pytest.raises(ValidationError):
+        log_visit(enterprise=firm, actor=officer, files=[page])

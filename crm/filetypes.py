@@ -1,5 +1,5 @@
-"""What an uploaded attachment really is, judged by its first bytes (magic numbers), never by the name or the
-browser's Content-Type alone: both are chosen by the sender. The name's extension must agree with the content,
+"""What an uploaded attachment (appeal or visit) really is, judged by its first bytes (magic numbers), never by
+the name or the browser's Content-Type alone: both are chosen by the sender. The name's extension must agree with the content,
 so a renamed executable or an HTML page called “报告.pdf” is refused."""
 
 from __future__ import annotations
