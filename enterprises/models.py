@@ -126,9 +126,14 @@ class Enterprise(models.Model):
     name = models.CharField(_("企业名称"), max_length=200)
     # [{"name": "...", "until": "YYYY-MM-DD"}], newest first: lists often carry an old name.
     former_names = models.JSONField(_("曾用名"), default=list, blank=True)
-    # Pinyin initials of the name ("szsxxkj" for 深圳市星下科技), for search from a phone keyboard.
-    name_initials = models.CharField(_("名称拼音首字母"), max_length=200, blank=True, db_index=True)
-    street = models.ForeignKey("crm.Street", on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("街道"))
+    # Pinyin initials of the name ("szsxxkj" for 深圳市星下科技), for search from a phone keyboard. Searched by
+    # substring, which only the trigram index serves (migration 0002), so no btree of its own.
+    name_initials = models.CharField(_("名称拼音首字母"), max_length=200, blank=True)
+    # No single-column index: enterprise_street_name_idx and enterprise_street_comm_idx both lead with street_id.
+    # A name-list import writes every index of this table 100,000 times, so each redundant one is paid there.
+    street = models.ForeignKey(
+        "crm.Street", on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("街道"), db_index=False
+    )
     community = models.ForeignKey(
         "crm.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="enterprises",
         verbose_name=_("社区"),
@@ -263,7 +268,8 @@ class Classification(models.Model):
         NYSE = "NYSE", _("纽约证券交易所")
         OTHER = "OTHER", _("其他")
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="classifications")
+    # Indexed by classification_ent_kind_idx (enterprise, kind).
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="classifications", db_index=False)
     kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
     category = models.CharField(_("细类/级别"), max_length=20, blank=True)
     year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
@@ -344,7 +350,8 @@ class SishangThreshold(models.Model):
 class AnnualFigure(models.Model):
     """A firm's figures for one year, mostly from the statistics bureau's lists."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="figures")
+    # Indexed by annual_figure_unique (enterprise, year).
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="figures", db_index=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     revenue = models.DecimalField(_("营业收入（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
     output_value = models.DecimalField(_("工业总产值（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
