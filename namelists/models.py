@@ -120,12 +120,15 @@ class ImportChange(models.Model):
         UPDATED = "updated", _("更新")
         CLOSED = "closed", _("关闭")
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
-    # No index of its own: namelist_change_ent_idx (enterprise, -id) serves lookups and the FK's deletes, and an
-    # import writes one row here per firm, so each index is paid 100,000 times.
+    # An import writes one row here per firm and field, so every index and constraint is paid 100,000 times.
+    # This is an append-only log written only by the import, with ids it has just read or inserted in the same
+    # transaction, so neither key carries a database constraint (as django-simple-history's tables do): each
+    # would add a deferred check per row at commit. Django still cascades deletes of a batch or a firm.
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes", db_constraint=False)
+    # No index of its own: namelist_change_ent_idx (enterprise, -id) serves lookups and the cascade.
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", on_delete=models.CASCADE, related_name="import_changes", verbose_name=_("企业"),
-        db_index=False,
+        db_index=False, db_constraint=False,
     )
     action = models.CharField(_("动作"), max_length=10, choices=Action.choices)
     # "enterprise", "figure:<year>" or "classification:<kind>"
