@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
 from collections import defaultdict
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from functools import lru_cache
 from typing import Callable
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from crm.models import Community, Role, Street
@@ -150,7 +151,6 @@ class Plan:
 @dataclass
 class Analysis:
     detection: Detection
-    sheet: Sheet
     parsed: Parsed
     plan: Plan
     issues: list[Issue]
@@ -204,7 +204,7 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
         "year": year,
     }
     progress(60, "预览完成")
-    return Analysis(detection, sheet, parsed, plan, all_issues, year, counts)
+    return Analysis(detection, parsed, plan, all_issues, year, counts)
 
 
 def _in_chunks(qs_for, values: list, chunk: int = CHUNK):
@@ -349,11 +349,10 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
                 issues.append(Issue(rec.row, col_label.get("street", "街道"), v.get("street", ""),
                                     "新企业无法确定所属街道（该行无有效街道，且未限定街道），该行未导入"))
                 continue
+            # Its "created" change is written from plan.creates (apply), not held twice in memory.
             plan.creates.append({"uscc": code, "row": rec.row, **wanted})
             created += 1
             ent_ref = {"code": code}
-            plan.changes.append({**ent_ref, "action": "created", "target": "enterprise", "field": "",
-                                 "before": "", "after": wanted["name"], "row": rec.row})
             if len(plan.samples["created"]) < PREVIEW_SAMPLES:
                 plan.samples["created"].append({"row": rec.row, "code": code, "name": wanted["name"]})
             industry_id = wanted.get("industry_id")
@@ -520,8 +519,11 @@ def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[s
                 valid_to=timezone.localdate(), reason=f"不在导入批次 #{batch_id} 的名单中", updated_at=now)
     progress(88, "记录变更")
     cols = ("batch_id", "enterprise_id", "action", "target", "field", "before", "after", "row", "created_at")
-    insert_rows(ImportChange, cols, ((batch_id, ent_id(c), c["action"], c["target"], c["field"], c["before"][:300],
-                                      c["after"][:300], c["row"], now) for c in plan.changes))
+    created = ((batch_id, new_ids[c["uscc"]], ImportChange.Action.CREATED.value, "enterprise", "", "", c["name"][:300],
+                c["row"], now) for c in plan.creates)
+    others = ((batch_id, ent_id(c), c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
+               c["row"], now) for c in plan.changes)
+    insert_rows(ImportChange, cols, itertools.chain(created, others))
     return new_ids
 
 
@@ -541,15 +543,14 @@ def _defaults(model, given: tuple[str, ...]) -> tuple[list, list]:
     return fields, values
 
 
-def insert_rows(model, columns: tuple[str, ...], rows, table: str | None = None) -> None:
+def insert_rows(model, columns: tuple[str, ...], rows) -> None:
     """Set-based insert of plain tuples. PostgreSQL: COPY … FROM STDIN (no model instances, no per-row SQL);
     SQLite: bulk_create in batches. Missing columns get the model's defaults."""
     extra_fields, extra_values = _defaults(model, columns)
     if connection.vendor == "postgresql":
         names = [model._meta.get_field(c[:-3] if c.endswith("_id") else c).column for c in columns]
         names += [f.column for f in extra_fields]
-        target = table or model._meta.db_table
-        sql = f"COPY {connection.ops.quote_name(target)} ({', '.join(connection.ops.quote_name(n) for n in names)}) FROM STDIN"
+        sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({', '.join(connection.ops.quote_name(n) for n in names)}) FROM STDIN"
         extra = tuple(extra_values)
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in rows:
@@ -579,35 +580,40 @@ def _bulk_update_grouped(model, objs, diffs: dict[int, dict], extra=(), also=Non
 
 
 def _insert_enterprises(creates: list[dict], now) -> dict[str, int]:
-    """New firms in one set-based statement per chunk. PostgreSQL: COPY into a temp table then
-    INSERT … SELECT … ON CONFLICT (uscc) DO NOTHING; SQLite: INSERT … ON CONFLICT through bulk_create."""
+    """New firms, set-based. PostgreSQL: ids drawn from the table's sequence in one query, then one COPY straight
+    into the table (no staging table, no RETURNING); SQLite: bulk_create."""
     if not creates:
         return {}
     cols = ("uscc", "name", "name_initials", "street_id", "community_id", "industry_id", "address",
             "legal_representative", "created_at", "updated_at")
-    rows = [(c["uscc"], c["name"], name_initials(c["name"]), c["street_id"], c.get("community_id"),
-             c.get("industry_id"), c.get("address") or "", (c.get("legal_representative") or "")[:50], now, now)
-            for c in creates]
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Enterprise._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TEMP TABLE namelist_new_enterprise ON COMMIT DROP AS "
-                           f"SELECT * FROM {table} WITH NO DATA")
-            insert_rows(Enterprise, cols, rows, table="namelist_new_enterprise")
-            fields = [f for f in Enterprise._meta.concrete_fields if not f.primary_key]
-            columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM namelist_new_enterprise "
-                           "ON CONFLICT (uscc) DO NOTHING RETURNING id, uscc")
-            ids = {uscc: pk for pk, uscc in cursor.fetchall()}
-            cursor.execute("DROP TABLE namelist_new_enterprise")
-    else:
-        objs = [Enterprise(**dict(zip(cols, row))) for row in rows]
-        Enterprise.objects.bulk_create(objs, batch_size=500)
-        ids = {o.uscc: o.id for o in objs}
-    if len(ids) != len(rows):
-        # Someone created the same firm between analysis and commit: fail the whole commit, nothing is written.
-        raise ImportRefused("提交期间有企业被其他操作同时创建，请重新预览后再提交")
-    return ids
+
+    def rows():
+        return ((c["uscc"], c["name"], name_initials(c["name"]), c["street_id"], c.get("community_id"),
+                 c.get("industry_id"), c.get("address") or "", (c.get("legal_representative") or "")[:50], now, now)
+                for c in creates)
+
+    # The analysis ran in this transaction, but another one may have created the same firm since: the unique
+    # index then refuses the insert and the whole commit rolls back.
+    raced = "提交期间有企业被其他操作同时创建，请重新预览后再提交"
+    if connection.vendor != "postgresql":
+        objs = [Enterprise(**dict(zip(cols, row))) for row in rows()]
+        try:
+            with transaction.atomic():
+                Enterprise.objects.bulk_create(objs, batch_size=500)
+        except IntegrityError:
+            raise ImportRefused(raced) from None
+        return {o.uscc: o.id for o in objs}
+    import psycopg
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [Enterprise._meta.db_table, len(creates)])
+        ids = [pk for (pk,) in cursor.fetchall()]
+    try:
+        insert_rows(Enterprise, ("id", *cols), ((pk, *row) for pk, row in zip(ids, rows())))
+    except psycopg.errors.UniqueViolation:
+        raise ImportRefused(raced) from None
+    return {c["uscc"]: pk for pk, c in zip(ids, creates)}
 
 
 # --------------------------------------------------------------------------------------------------- batches
@@ -786,6 +792,7 @@ def _commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
         with transaction.atomic():
             analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind, batch.year, batch.street,
                                batch.column_mapping, batch.close_missing, progress)
+            forget_last_read()  # the rows are no longer needed: free them before the writes build theirs
             apply(analysis.plan, batch.id, progress)
             _store_analysis(batch, analysis)
             batch.status = ImportBatch.Status.COMMITTED

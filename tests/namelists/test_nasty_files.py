@@ -186,6 +186,24 @@ def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypa
     assert not Enterprise.objects.exists() and not Classification.objects.exists() and not AnnualFigure.objects.exists()
 
 
+def test_a_firm_created_by_someone_else_during_the_commit_fails_the_batch_and_writes_nothing(streets, monkeypatch):
+    rows = [["统一社会信用代码", "企业名称", "街道"], [A, "甲公司", "马田街道"], [B, "乙公司", "马田街道"]]
+    batch = services.create_batch(None, csv_bytes(rows), "x.csv", "sishang")
+    real_load = services._load_existing
+
+    def load_then_race(codes, *args):
+        found = real_load(codes, *args)
+        # The analysis has seen the registry without B; another session now creates B before the insert.
+        Enterprise.objects.create(uscc=B, name="乙公司（别处新建）", street=streets["440311006"])
+        return found
+
+    monkeypatch.setattr(services, "_load_existing", load_then_race)
+    batch = services.commit_batch(batch.pk)
+    assert batch.status == ImportBatch.Status.FAILED and "同时创建" in batch.message
+    assert not Enterprise.objects.exists()  # the racing row went with the rolled-back transaction here
+    assert not Classification.objects.exists()
+
+
 def test_zjtx_tier_column_and_gaoxin_listed_lists(streets):
     rows = [["统一社会信用代码", "企业名称", "街道", "级别"], [A, "甲公司", "马田街道", "国家级专精特新“小巨人”"],
             [B, "乙公司", "马田街道", "创新型中小企业"], [C, "丙公司", "马田街道", "市级"]]
