@@ -13,6 +13,7 @@ import io
 import itertools
 import re
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,7 @@ from typing import Callable
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from crm.models import Community, Role, Street
 from crm.scoping import sees_all_streets
@@ -759,7 +761,8 @@ def _duplicate_file_note(batch: ImportBatch) -> str:
     return ""
 
 
-def _store_analysis(batch: ImportBatch, analysis: Analysis) -> None:
+def _store_analysis(batch: ImportBatch, analysis: Analysis, report: Future | None = None) -> None:
+    """`report`: the error report already being built (see _commit_batch); built here when not given."""
     batch.counts = analysis.counts
     batch.preview = analysis.plan.samples
     batch.sheet_name = analysis.detection.sheet_name[:100]
@@ -771,7 +774,8 @@ def _store_analysis(batch: ImportBatch, analysis: Analysis) -> None:
     if batch.report:
         batch.report.delete(save=False)
     if analysis.issues:
-        batch.report.save(f"batch{batch.pk}_问题报告.xlsx", ContentFile(error_report(analysis)), save=False)
+        content = report.result() if report is not None else error_report(analysis)
+        batch.report.save(f"batch{batch.pk}_问题报告.xlsx", ContentFile(content), save=False)
 
 
 def commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
@@ -796,8 +800,12 @@ def _commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
             analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind, batch.year, batch.street,
                                batch.column_mapping, batch.close_missing, progress)
             forget_last_read()  # the rows are no longer needed: free them before the writes build theirs
-            apply(analysis.plan, batch.id, progress)
-            _store_analysis(batch, analysis)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                # The report is pure Python and the writes mostly wait on PostgreSQL, so building it meanwhile
+                # takes it (~0.5 s per 2,000 problem rows) off the commit's time. It touches no database.
+                report = pool.submit(_in_language(error_report, get_language()), analysis) if analysis.issues else None
+                apply(analysis.plan, batch.id, progress)
+                _store_analysis(batch, analysis, report)
             batch.status = ImportBatch.Status.COMMITTED
             batch.committed_at = timezone.now()
             batch.progress, batch.progress_note = 100, "导入完成"
@@ -869,6 +877,17 @@ def _fail(batch: ImportBatch, message: str) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED, message=message[:2000],
                                                   progress=0, progress_note="")
     batch.refresh_from_db()
+
+
+def _in_language(func, language: str | None):
+    """func run under the caller's language (activation is per thread)."""
+    from django.utils import translation
+
+    def run(*args):
+        with translation.override(language):
+            return func(*args)
+
+    return run
 
 
 def error_report(analysis: Analysis) -> bytes:
