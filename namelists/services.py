@@ -611,8 +611,9 @@ def _insert_enterprises(creates: list[dict], now) -> dict[str, int]:
     import psycopg
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [Enterprise._meta.db_table, len(creates)])
+        # The sequence's name is looked up once: inside the nextval() call it would be resolved for every row.
+        cursor.execute("SELECT nextval(seq) FROM CAST(pg_get_serial_sequence(%s, 'id') AS regclass) AS seq, "
+                       "generate_series(1, %s)", [Enterprise._meta.db_table, len(creates)])
         ids = [pk for (pk,) in cursor.fetchall()]
     try:
         insert_rows(Enterprise, ("id", *cols), ((pk, *row) for pk, row in zip(ids, rows())))
