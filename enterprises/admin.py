@@ -15,9 +15,21 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
 
 @admin.register(m.IndustryCategory)
 class IndustryAdmin(admin.ModelAdmin):
+    """The national standard, loaded by migration: looked up here, never edited (the registry's key to it has no
+    database constraint, see Enterprise.industry)."""
+
     list_display = ("code", "name", "level", "section")
     list_filter = ("level", "section")
     search_fields = ("code", "name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(m.SishangThreshold)

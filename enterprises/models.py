@@ -146,9 +146,12 @@ class Enterprise(models.Model):
     registered_capital = models.DecimalField(_("注册资本（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
     status = models.CharField(_("经营状态"), max_length=14, choices=Status.choices, default=Status.ACTIVE)
+    # GB/T 4754-2017 is a national standard loaded by migration and read-only in the product (see its admin), so
+    # the key carries no database constraint: a 100,000-firm import would pay a deferred check per row for a table
+    # nothing deletes from. Django's PROTECT still guards every delete made through the ORM.
     industry = models.ForeignKey(
         IndustryCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="enterprises",
-        verbose_name=_("国民经济行业"),
+        verbose_name=_("国民经济行业"), db_constraint=False,
     )
     clusters = models.ManyToManyField(Cluster, blank=True, related_name="enterprises", verbose_name=_("产业集群"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
