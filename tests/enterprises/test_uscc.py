@@ -89,3 +89,27 @@ def test_the_django_validator_wants_the_normalised_form():
 
 def test_normalise_is_nfkc_upper_and_strips_spaces():
     assert normalise("ａｂ　c") == "ABC"
+
+
+FAST_PATH_CASES = REAL + [
+    "９１４４０３００７１５２６７２６ＸＧ", "9144030071526726xg", " 9144030071526726XG", "9144 0300 7152 6726 XG",
+    "9144030071526726XH",  # wrong check character
+    "9144030071526726X", "9144030071526726XGG",  # length
+    "91440300715267I6XG", "O144030071526726XG", "S144030071526726XG", "V1440300715267Z6XG",  # letters never used
+    "0144030071526726XG", "B144030071526726XG",  # registration department
+    "A1440300MA5F00000X", "N1440300MA5F00000X", "Y1440300MA5F00000X",
+    9.14403007152673e17, 914403007152672, "9.14403E+17", None, "",
+]
+
+
+@pytest.mark.parametrize("raw", FAST_PATH_CASES)
+def test_the_fast_path_accepts_exactly_the_valid_codes_already_in_normal_form(raw):
+    from enterprises.uscc import valid_as_is
+
+    try:
+        full = validate(raw).code
+    except USCCError:
+        full = None
+    fast = valid_as_is(raw)
+    assert fast is None or fast == full == raw  # never accepts what the full validator refuses or changes
+    assert (fast is not None) == (full is not None and full == raw)  # and accepts every code already clean
