@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from enterprises.uscc import USCCError
+from enterprises.uscc import USCCError, valid_as_is
 from enterprises.uscc import validate as validate_uscc
 
 from .headers import FIELDS
@@ -66,12 +67,20 @@ def is_blank(value: object) -> bool:
 def normalise_name(value: object) -> str:
     """Trailing/inner odd spaces removed; brackets written the Chinese way (full width), as firms register them."""
     text = clean_text(value)
+    if "(" not in text and ")" not in text and "（" not in text and "）" not in text:
+        return text  # most names: nothing more to do
     text = text.replace("(", "（").replace(")", "）")
     return re.sub(r"\s*（\s*", "（", re.sub(r"\s*）\s*", "）", text))
 
 
+CENT = Decimal("0.01")
+TOO_LARGE = Decimal("1e14")
+
+
 def parse_number(value: object, *, integer: bool = False) -> Decimal | int | None:
     """Numbers from cells: floats as given, text with thousands separators and full-width digits. Raises ValueError."""
+    if integer and type(value) is float and value.is_integer() and value >= 0:
+        return int(value)  # a head count as Excel stores it
     if value is None:
         return None
     if isinstance(value, bool):
@@ -93,9 +102,9 @@ def parse_number(value: object, *, integer: bool = False) -> Decimal | int | Non
         if number < 0:
             raise ValueError("不能为负数")
         return int(number)
-    if abs(number) >= Decimal("1e14"):
+    if abs(number) >= TOO_LARGE:
         raise ValueError("数值过大")
-    return number.quantize(Decimal("0.01"))
+    return number.quantize(CENT)
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -178,60 +187,67 @@ def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: d
 
     # Per-column parsers, and a memo for columns whose values repeat (industry, street, community, tier…):
     # a 100,000-row list has a few hundred distinct values there.
-    columns = [(c, f) for c, f in sorted(mapping.items()) if f and f != "uscc"]
-    memo: dict[tuple, object] = {}
-    repeating = {"industry", "street", "community", "tier", "exchange"}
+    columns = [(c, f, FIELD_PARSERS[f], f in REPEATING) for c, f in sorted(mapping.items()) if f and f != "uscc"]
+    memo: dict[tuple, tuple] = {}
 
     for index in range(header_row + 1, len(rows)):
         row = rows[index]
         row_no = index + 1
         raw_code = row[code_col] if code_col < len(row) else None
-        # A row with a code is not blank: the all-cells blank test runs only for rows without one.
-        if is_blank(raw_code) and all(is_blank(v) for v in row):
-            continue
-        if raw_code in (None, "") or clean_text(raw_code) == "":
-            cells = [v for v in row if not is_blank(v)]
-            first = clean_text(cells[0])
-            if first.startswith(FOOTNOTE_PREFIXES) or len(cells) == 1:
-                continue  # footnote, total or a stray remark
+        code = valid_as_is(raw_code)  # nearly every row: a clean, valid code, so none of the checks below
+        if code is None:
+            # A row with a code is not blank: the all-cells blank test runs only for rows without one.
+            if is_blank(raw_code) and all(is_blank(v) for v in row):
+                continue
+            if raw_code in (None, "") or clean_text(raw_code) == "":
+                cells = [v for v in row if not is_blank(v)]
+                first = clean_text(cells[0])
+                if first.startswith(FOOTNOTE_PREFIXES) or len(cells) == 1:
+                    continue  # footnote, total or a stray remark
+                rows_seen += 1
+                problem(row_no, code_col, "", "统一社会信用代码为空，该行未导入", row=row)
+                rejected.add(row_no)
+                continue
             rows_seen += 1
-            problem(row_no, code_col, "", "统一社会信用代码为空，该行未导入", row=row)
-            rejected.add(row_no)
-            continue
-        rows_seen += 1
-        try:
-            code = validate_uscc(raw_code).code
-        except USCCError as exc:
-            shown = str(raw_code)
-            problem(row_no, code_col, shown, f"{exc}，该行未导入", row=row)
-            rejected.add(row_no)
-            continue
+            try:
+                code = validate_uscc(raw_code).code
+            except USCCError as exc:
+                problem(row_no, code_col, str(raw_code), f"{exc}，该行未导入", row=row)
+                rejected.add(row_no)
+                continue
+        else:
+            rows_seen += 1
         values: dict = {}
-        for col, fname in columns:
+        for col, fname, parse, repeats in columns:
             if col >= len(row):
                 continue
             raw = row[col]
-            if raw is None or (isinstance(raw, str) and (raw.strip().lower() in EMPTY_MARKS or is_blank(raw))):
+            if raw is None:
                 continue
-            if fname in repeating:
+            if isinstance(raw, str):
+                stripped = raw.strip()
+                if stripped.lower() in EMPTY_MARKS or not stripped.strip("\u200b\ufeff"):
+                    continue
+            if repeats:
                 key = (fname, raw)
                 result = memo.get(key)
                 if result is None:
                     try:
-                        result = memo[key] = (True, _parse_field(fname, raw, industries))
+                        result = memo[key] = (True, parse(raw, industries))
                     except ValueError as exc:
                         result = memo[key] = (False, exc)
                 ok, value = result
-                if ok:
-                    values[fname] = value
-                else:
+                if not ok:
                     problem(row_no, col, raw, f"{value}，该值未导入", "warning", row)
-                continue
-            try:
-                values[fname] = _parse_field(fname, raw, industries)
-            except ValueError as exc:
-                problem(row_no, col, raw, f"{exc}，该值未导入", "warning", row)
-        values = {k: v for k, v in values.items() if v not in (None, "")}
+                    continue
+            else:
+                try:
+                    value = parse(raw, industries)
+                except ValueError as exc:
+                    problem(row_no, col, raw, f"{exc}，该值未导入", "warning", row)
+                    continue
+            if value is not None and value != "":
+                values[fname] = value
         existing = records.get(code)
         if existing is None:
             records[code] = Record(code, row_no, values, [row_no])
@@ -247,22 +263,42 @@ def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: d
     return Parsed(records, issues, rows_seen, duplicates, rejected, raw_rows)
 
 
-def _parse_field(fname: str, raw: object, industries: IndustryTable):
-    if fname == "name":
-        name = normalise_name(raw)
-        if len(name) > 200:
-            raise ValueError("名称过长（超过 200 字）")
-        if len(name) < 2:
-            raise ValueError("名称过短")
-        return name
-    if fname == "industry":
-        return industries.parse(raw)
-    if fname in ("revenue", "output_value", "tax"):
-        return parse_number(raw)
-    if fname == "employees":
-        return parse_number(raw, integer=True)
-    if fname in ("issued_on", "listed_on", "entered_on"):
-        return parse_date(raw)
-    if fname == "stock_code":
-        return clean_text(raw).replace(" ", "").upper()[:12]
+def _name(raw: object, industries: IndustryTable) -> str:
+    name = normalise_name(raw)
+    if len(name) > 200:
+        raise ValueError("名称过长（超过 200 字）")
+    if len(name) < 2:
+        raise ValueError("名称过短")
+    return name
+
+
+def _amount(raw: object, industries: IndustryTable) -> Decimal | None:
+    return parse_number(raw)
+
+
+def _count(raw: object, industries: IndustryTable) -> int | None:
+    return parse_number(raw, integer=True)
+
+
+def _date(raw: object, industries: IndustryTable) -> dt.date | None:
+    return parse_date(raw)
+
+
+def _stock_code(raw: object, industries: IndustryTable) -> str:
+    return clean_text(raw).replace(" ", "").upper()[:12]
+
+
+def _text(raw: object, industries: IndustryTable) -> str:
     return clean_text(raw)[:200]
+
+
+def _industry(raw: object, industries: IndustryTable) -> tuple[int, str]:
+    return industries.parse(raw)
+
+
+# field → parser(raw cell, industry table) → clean value; raises ValueError with the reason in Chinese.
+FIELD_PARSERS = defaultdict(lambda: _text, {
+    "name": _name, "industry": _industry, "revenue": _amount, "output_value": _amount, "tax": _amount,
+    "employees": _count, "issued_on": _date, "listed_on": _date, "entered_on": _date, "stock_code": _stock_code,
+})
+REPEATING = {"industry", "street", "community", "tier", "exchange"}
