@@ -246,7 +246,7 @@ def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: d
                 except ValueError as exc:
                     problem(row_no, col, raw, f"{exc}，该值未导入", "warning", row)
                     continue
-            if value is not None and value != "":
+            if value is not None and (value.__class__ is not str or value):
                 values[fname] = value
         existing = records.get(code)
         if existing is None:
