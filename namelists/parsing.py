@@ -38,7 +38,7 @@ class Issue:
     severity: str = "error"  # error = row rejected; warning = value skipped, row imported; duplicate; skipped
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     code: str
     row: int

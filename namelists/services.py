@@ -12,7 +12,7 @@ import hashlib
 import io
 import itertools
 import re
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -192,9 +192,27 @@ def _in_chunks(qs_for, values: list, chunk: int = CHUNK):
         yield from qs_for(values[i:i + chunk])
 
 
+@lru_cache(maxsize=None)
+def _row_type(columns: tuple[str, ...]) -> type:
+    """A named tuple read like the dict .values() gives (row["id"], row.get("name")) in a quarter of the memory:
+    a re-import holds 100,000 firms with their figures and facts while it compares."""
+
+    class Row(namedtuple("Row", columns)):
+        __slots__ = ()
+
+        def __getitem__(self, key):
+            return getattr(self, key) if isinstance(key, str) else tuple.__getitem__(self, key)
+
+        def get(self, key, default=None):
+            return getattr(self, key, default)
+
+    return Row
+
+
 def _pg_any(model, key: str, values: list, columns: tuple[str, ...], extra_where: str = "", params=(),
             raw: tuple[str, ...] = ()):
-    """`raw`: columns left as the driver returns them (JSON as text), decoded by the caller only when needed."""
+    """Rows (see _row_type) whose `key` is one of `values`. `raw`: columns left as the driver returns them (JSON as
+    text), decoded by the caller only when needed."""
     fields = [model._meta.get_field(c) for c in columns]
     # A join with unnest() lets the planner hash the keys; "= ANY(array)" may degrade to a scan per element.
     qn = connection.ops.quote_name
@@ -205,15 +223,17 @@ def _pg_any(model, key: str, values: list, columns: tuple[str, ...], extra_where
            f"JOIN unnest(string_to_array(%s, ',')::{cast}) AS k(key) ON t.{qn(key)} = k.key{extra_where}")
     converters = [(i, f.from_db_value) for i, f in enumerate(fields)
                   if hasattr(f, "from_db_value") and f.name not in raw]
+    make = _row_type(columns)._make
+    seen: dict[str, str] = {}
+    share = seen.setdefault  # one object for the short texts that repeat down a column ("sishang", "[]", 王伟)
     with connection.cursor() as cursor:
         cursor.execute(sql, [",".join(map(str, values)), *params])
-        for row in cursor.fetchall():
-            if converters:
-                row = list(row)
-                for i, convert in converters:
-                    if row[i] is not None:
-                        row[i] = convert(row[i], None, connection)
-            yield dict(zip(columns, row))
+        for row in cursor:  # row by row from the result: no second copy of 100,000 tuples
+            row = [share(v, v) if type(v) is str and len(v) <= 12 else v for v in row]
+            for i, convert in converters:
+                if row[i] is not None:
+                    row[i] = convert(row[i], None, connection)
+            yield make(row)
 
 
 def _load_existing(codes: list[str], list_kind: str, year: int):
@@ -226,7 +246,8 @@ def _load_existing(codes: list[str], list_kind: str, year: int):
     if pg:
         rows = _pg_any(Enterprise, "uscc", codes, ent_cols, raw=("former_names",))
     else:
-        rows = _in_chunks(lambda chunk: Enterprise.objects.filter(uscc__in=chunk).values(*ent_cols), codes)
+        rows = _in_chunks(lambda chunk: map(_row_type(ent_cols)._make, Enterprise.objects.filter(
+            uscc__in=chunk).values_list(*ent_cols)), codes)
     for row in rows:
         enterprises[row["uscc"]] = row
     ids = [e["id"] for e in enterprises.values()]
@@ -238,9 +259,10 @@ def _load_existing(codes: list[str], list_kind: str, year: int):
         fig_rows = _pg_any(AnnualFigure, "enterprise_id", ids, fig_cols, " AND t.year = %s", [year])
         fact_rows = _pg_any(Classification, "enterprise_id", ids, fact_cols, " AND t.kind = %s", [list_kind])
     else:
-        fig_rows = _in_chunks(lambda c: AnnualFigure.objects.filter(enterprise_id__in=c, year=year).values(*fig_cols), ids)
-        fact_rows = _in_chunks(
-            lambda c: Classification.objects.filter(enterprise_id__in=c, kind=list_kind).values(*fact_cols), ids)
+        fig_rows = _in_chunks(lambda c: map(_row_type(fig_cols)._make, AnnualFigure.objects.filter(
+            enterprise_id__in=c, year=year).values_list(*fig_cols)), ids)
+        fact_rows = _in_chunks(lambda c: map(_row_type(fact_cols)._make, Classification.objects.filter(
+            enterprise_id__in=c, kind=list_kind).values_list(*fact_cols)), ids)
     for row in fig_rows:
         figures[row["enterprise_id"]] = row
     for row in fact_rows:
