@@ -172,10 +172,12 @@ def child_iex(path: str, rows: int) -> dict:
             fields = ("uscc", "name", "street")
 
     sheet = CalamineWorkbook.from_path(path).get_sheet_by_name("名录").to_python()
-    body = [r for r in sheet[3:] if isinstance(r[1], str) and is_valid(r[1])][:rows]
+    header = sheet[2]
+    code, name, street = (header.index(h) for h in ("统一社会信用代码", "单位详细名称", "所属街道"))
+    body = [r for r in sheet[3:] if isinstance(r[code], str) and is_valid(r[code])][:rows]
     dataset = tablib.Dataset(headers=["uscc", "name", "street"])
     for r in body:
-        dataset.append([r[1].strip(), r[2], r[4]])
+        dataset.append([r[code].strip(), r[name], r[street]])
     t = time.perf_counter()
     result = EnterpriseResource().import_data(dataset, dry_run=False, raise_errors=False)
     seconds = time.perf_counter() - t
