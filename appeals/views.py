@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appeals import exports, selectors, services
@@ -57,7 +58,7 @@ def appeal_create(request):
             except services.WorkflowError as exc:
                 messages.error(request, str(exc))
                 return redirect(request.get_full_path())
-            messages.success(request, "已将走访发现的问题登记为诉求。")
+            messages.success(request, _("已将走访发现的问题登记为诉求。"))
             return redirect("appeals:detail", pk=appeal.pk)
     form = AppealForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and problem is None and form.is_valid():
@@ -74,7 +75,7 @@ def appeal_create(request):
         except services.WorkflowError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "诉求已登记，时限开始计时。")
+            messages.success(request, _("诉求已登记，时限开始计时。"))
             return redirect("appeals:detail", pk=appeal.pk)
     return render(request, "appeals/create.html", {"form": form, "problem": problem})
 
@@ -159,7 +160,7 @@ def appeal_action(request, pk: int, action: str):
     except services.WorkflowError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "操作已完成。")
+        messages.success(request, _("操作已完成。"))
     if request.htmx:
         appeal = Appeal.objects.visible_to(user).filter(pk=pk).first()
         if appeal is None:  # e.g. a department returned it and no longer sees it
@@ -194,7 +195,7 @@ def extension_queue(request):
         try:
             services.decide_extension(ext, actor=request.user, approve=request.POST.get("decision") == "approve",
                                       comment=request.POST.get("comment", ""))
-            messages.success(request, "已审批。")
+            messages.success(request, _("已审批。"))
         except services.WorkflowError as exc:
             messages.error(request, str(exc))
         return redirect("appeals:extensions")
@@ -228,12 +229,12 @@ def policies(request):
     preview = None
     if request.method == "POST":
         if not editable:
-            messages.error(request, "只有系统管理员可以修改时限策略。")
+            messages.error(request, _("只有系统管理员可以修改时限策略。"))
             return redirect("appeals:policies")
         if form.is_valid():
             if request.POST.get("confirm") == "1":
                 services.save_policy(form, actor=request.user)
-                messages.success(request, "时限策略已保存，正在后台重算在办诉求的时限。")
+                messages.success(request, _("时限策略已保存，正在后台重算在办诉求的时限。"))
                 return redirect("appeals:policies")
             preview = services.preview_policy_change(form)
     return render(request, "appeals/policies.html", {
@@ -249,7 +250,7 @@ def recompute(request):
         from appeals.tasks import recompute_open_clocks_task
 
         recompute_open_clocks_task.delay(reason=request.POST.get("reason", "calendar"))
-        messages.success(request, "已提交重算任务，完成后时限调整将出现在“时限调整记录”。")
+        messages.success(request, _("已提交重算任务，完成后时限调整将出现在“时限调整记录”。"))
         return redirect("appeals:moved")
     preview = services.recompute_open_clocks(preview=True)
     return render(request, "appeals/recompute.html", {"preview": preview})

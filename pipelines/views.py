@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.models import Role, Street, Team, User
@@ -110,7 +111,7 @@ def project_create(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "项目已创建。")
+            messages.success(request, _("项目已创建。"))
             return redirect("pipelines:project_detail", project.pk)
     return render(request, "pipelines/project_form.html", {"form": form, "project": None})
 
@@ -126,7 +127,7 @@ def project_edit(request, pk: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "项目已保存。")
+            messages.success(request, _("项目已保存。"))
             return redirect("pipelines:project_detail", project.pk)
     return render(request, "pipelines/project_form.html", {"form": form, "project": project})
 
@@ -162,7 +163,7 @@ def project_move(request, pk: int):
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "阶段已更新。")
+        messages.success(request, _("阶段已更新。"))
     if request.POST.get("from") == "board":
         return redirect("pipelines:board")
     return redirect("pipelines:project_detail", project.pk)
@@ -203,7 +204,7 @@ def vacancy_status(request, pk: int):
     vacancy = get_object_or_404(Vacancy.objects.visible_to(request.user), pk=pk)
     status = request.POST.get("status", "")
     if status not in Vacancy.Status.values:
-        messages.error(request, "未知的物业状态。")
+        messages.error(request, _("未知的物业状态。"))
     else:
         vacancy.status = status
         if status in (Vacancy.Status.AVAILABLE, Vacancy.Status.WITHDRAWN):
@@ -220,7 +221,7 @@ def vacancy_import(request):
     if request.method == "POST" and form.is_valid():
         result = import_vacancies(form.cleaned_data["file"].read(), actor=request.user, street_id=_street_id(request))
         if result.ok:
-            messages.success(request, f"导入完成：新增 {result.created} 个，更新 {result.updated} 个。")
+            messages.success(request, _("导入完成：新增 %(created)s 个，更新 %(updated)s 个。") % {"created": result.created, "updated": result.updated})
             return redirect("pipelines:vacancy_list")
     return render(request, "pipelines/vacancy_import.html", {"form": form, "result": result})
 
@@ -275,14 +276,14 @@ def demand_take(request, pk: int, vacancy_pk: int):
     with transaction.atomic():
         vacancy = get_object_or_404(Vacancy.objects.visible_to(request.user).select_for_update(), pk=vacancy_pk)
         if vacancy.status != Vacancy.Status.AVAILABLE:
-            messages.error(request, "该物业已不可租售。")
+            messages.error(request, _("该物业已不可租售。"))
             return redirect("pipelines:demand_matches", demand.pk)
         vacancy.status = Vacancy.Status.RESERVED
         vacancy.taken_by_project, vacancy.taken_by_enterprise = demand.project, demand.enterprise
         vacancy.save()
         demand.is_open = False
         demand.save(update_fields=["is_open"])
-    messages.success(request, f"已为需求锁定 {vacancy}。入驻后请在物业列表中标记为已入驻。")
+    messages.success(request, _("已为需求锁定 %(vacancy)s。入驻后请在物业列表中标记为已入驻。") % {"vacancy": vacancy})
     return redirect("pipelines:demand_matches", demand.pk)
 
 
@@ -321,7 +322,7 @@ def event_form(request, pk: int | None = None):
         obj = form.save(commit=False)
         obj.street_id = street_id
         obj.save()
-        messages.success(request, "活动已保存。")
+        messages.success(request, _("活动已保存。"))
         return redirect("pipelines:event_detail", obj.pk)
     return render(request, "pipelines/event_form.html", {"form": form, "event": event})
 
@@ -337,13 +338,13 @@ def event_participant(request, pk: int):
     if project_pk.isdigit():
         project = Project.objects.visible_to(request.user).filter(pk=int(project_pk), street=event.street).first()
         if project is None:
-            messages.error(request, "未找到该项目。")
+            messages.error(request, _("未找到该项目。"))
         else:
             event.projects.add(project)
     elif uscc:
         firm = Enterprise.objects.visible_to(request.user).filter(uscc=uscc, street=event.street).first()
         if firm is None:
-            messages.error(request, "未找到该统一社会信用代码对应的本街道企业。")
+            messages.error(request, _("未找到该统一社会信用代码对应的本街道企业。"))
         else:
             event.enterprises.add(firm)
     return redirect("pipelines:event_detail", event.pk)
@@ -366,14 +367,14 @@ def target_admin(request, pk: int | None = None):
     if request.method == "POST":
         if request.POST.get("delete") and target:
             target.delete()
-            messages.success(request, "目标已删除。")
+            messages.success(request, _("目标已删除。"))
             return redirect(reverse("pipelines:targets") + f"?year={target.year}")
         if form.is_valid():
             obj = form.save(commit=False)
             obj.street_id = street_id
             obj.team, obj.officer = form.cleaned_data.get("team"), form.cleaned_data.get("officer")
             obj.save()
-            messages.success(request, "目标已保存，进度将在夜间汇总时更新快照。")
+            messages.success(request, _("目标已保存，进度将在夜间汇总时更新快照。"))
             return redirect(reverse("pipelines:targets") + f"?year={obj.year}")
     year = target.year if target else _year(request)
     rows = selectors.targets_for(request.user, year, street_id).order_by("scope_kind", "metric")

@@ -144,3 +144,23 @@ def test_a_msgid_shared_by_several_catalogues_has_one_translation():
                 continue
             first = seen.setdefault(e["msgid"], (app, e["msgstr"]))
             assert e["msgstr"] == first[1], f"{e['msgid']}: {first[0]} says {first[1]!r}, {app} says {e['msgstr']!r}"
+
+
+def test_a_confirmation_message_follows_the_users_language(client_for, manager):
+    import datetime as dt
+
+    client = _in_english(client_for(manager))
+    response = client.post(reverse("pipelines:targets"), {"year": dt.date.today().year, "metric": "signed_10",
+                                                          "scope_kind": "street", "target_value": "3"}, follow=True)
+    body = response.content.decode()
+    assert "Target saved" in body and "目标已保存" not in body
+
+
+FLASH_LITERAL = re.compile(r"messages\.(?:success|error|warning|info)\(\s*request,\s*f?[\"'][^\"']*[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("app", ("crm", *APPS))
+def test_confirmation_and_error_messages_are_marked_for_translation(app):
+    """A flash message written as a bare Chinese literal would stay Chinese in the English interface."""
+    for path in (settings.BASE_DIR / app).rglob("*.py"):
+        assert not FLASH_LITERAL.search(path.read_text(encoding="utf-8")), path
