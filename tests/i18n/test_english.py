@@ -164,3 +164,9 @@ def test_confirmation_and_error_messages_are_marked_for_translation(app):
     """A flash message written as a bare Chinese literal would stay Chinese in the English interface."""
     for path in (settings.BASE_DIR / app).rglob("*.py"):
         assert not FLASH_LITERAL.search(path.read_text(encoding="utf-8")), path
+
+
+def test_a_word_with_two_meanings_is_translated_by_its_context(client_for, officer):
+    """主办 is an event's organiser on the event list and an appeal's lead department elsewhere."""
+    body = _body(_in_english(client_for(officer)), reverse("pipelines:event_list"))
+    assert "<th>Organiser</th>" in body and "<th>Lead</th>" not in body
