@@ -74,12 +74,13 @@ def normalise_name(value: object) -> str:
 
 
 CENT = Decimal("0.01")
-TOO_LARGE = Decimal("1e14")
+TOO_LARGE = Decimal("1e14")  # amounts are numeric(16, 2)
+MAX_COUNT = 2_147_483_647  # head counts are a 32-bit integer column
 
 
 def parse_number(value: object, *, integer: bool = False) -> Decimal | int | None:
     """Numbers from cells: floats as given, text with thousands separators and full-width digits. Raises ValueError."""
-    if integer and type(value) is float and value.is_integer() and value >= 0:
+    if integer and type(value) is float and value.is_integer() and 0 <= value <= MAX_COUNT:
         return int(value)  # a head count as Excel stores it
     if value is None:
         return None
@@ -97,10 +98,12 @@ def parse_number(value: object, *, integer: bool = False) -> Decimal | int | Non
             raise ValueError(f"“{text}”不是数字")
         number = Decimal(text.replace(",", ""))
     if integer:
-        if number != number.to_integral_value():
+        if not number.is_finite() or number != number.to_integral_value():
             raise ValueError(f"应为整数，实为 {number}")
         if number < 0:
             raise ValueError("不能为负数")
+        if number > MAX_COUNT:
+            raise ValueError("数值过大")
         return int(number)
     if abs(number) >= TOO_LARGE:
         raise ValueError("数值过大")

@@ -18,3 +18,17 @@ def test_former_names_decodes_postgres_text_and_passes_lists_through():
     assert _former_names('[{"name": "旧名", "until": "2025-01-01"}]') == [{"name": "旧名", "until": "2025-01-01"}]
     assert _former_names([{"name": "旧名"}]) == [{"name": "旧名"}]
     assert _former_names(None) == []
+
+
+def test_numbers_beyond_their_columns_are_reported_not_sent_to_the_database():
+    import pytest
+
+    from namelists.parsing import parse_number
+
+    for raw in (1e12, "99,999,999,999", float("inf")):
+        with pytest.raises(ValueError):
+            parse_number(raw, integer=True)
+    with pytest.raises(ValueError):
+        parse_number("1,000,000,000,000,000")
+    assert parse_number(2_147_483_647.0, integer=True) == 2_147_483_647
+    assert parse_number("1,234", integer=True) == 1234

@@ -220,3 +220,11 @@ def test_zjtx_tier_column_and_gaoxin_listed_lists(streets):
     commit(csv_bytes(rows), "ls.csv", "listed", year=2025)
     fact = Classification.objects.get(kind="listed")
     assert fact.exchange == "SSE" and fact.stock_code == "688001" and str(fact.valid_from) == "2021-07-22"
+
+
+def test_a_head_count_too_large_for_its_column_is_reported_and_the_row_still_imports(streets):
+    rows = [["统一社会信用代码", "企业名称", "街道", "从业人员期末人数"], [A, "甲公司", "马田街道", "99,999,999,999"]]
+    batch = commit(csv_bytes(rows), "x.csv")
+    assert batch.status == ImportBatch.Status.COMMITTED, batch.message
+    assert Enterprise.objects.filter(uscc=A).exists()
+    assert "数值过大，该值未导入" in [i.reason for i in batch.issues.all()]
