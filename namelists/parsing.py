@@ -22,6 +22,8 @@ from enterprises.uscc import validate as validate_uscc
 
 from .headers import FIELDS
 
+# C0 controls and DEL that str.split() does not treat as spaces: deleted from cell text.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x1C), 0x7F])
 _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _INDUSTRY = re.compile(r"^([A-T])?(\d{2,4})?$")
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
@@ -57,6 +59,8 @@ def clean_text(value: object) -> str:
         text = unicodedata.normalize("NFKC", text)
     if "\u200b" in text or "\ufeff" in text:
         text = text.replace("\u200b", " ").replace("\ufeff", " ")
+    if not text.isprintable():  # control characters from a .csv or .xls: the database refuses NUL
+        text = text.translate(_CONTROLS)
     return " ".join(text.split())
 
 

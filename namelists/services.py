@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from crm.exports import formula_safe
 from crm.models import Community, Role, Street
 from crm.scoping import sees_all_streets
 from enterprises.models import AnnualFigure, Classification, Enterprise
@@ -764,6 +765,11 @@ def _duplicate_file_note(batch: ImportBatch) -> str:
     return ""
 
 
+def _db_text(text: str) -> str:
+    """A reason may quote a bad cell as it was: PostgreSQL text cannot hold NUL."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 def _store_analysis(batch: ImportBatch, analysis: Analysis, report: Future | None = None) -> None:
     """`report`: the error report already being built (see _commit_batch); built here when not given."""
     batch.counts = analysis.counts
@@ -772,8 +778,8 @@ def _store_analysis(batch: ImportBatch, analysis: Analysis, report: Future | Non
     batch.issues.all().delete()
     sheet = analysis.detection.sheet_name[:100]
     insert_rows(ImportIssue, ("batch_id", "sheet", "row", "column", "value", "reason", "severity"),
-                ((batch.pk, sheet, i.row, i.column[:100], i.value[:200], i.reason[:500], i.severity)
-                 for i in analysis.issues))
+                ((batch.pk, sheet, i.row, _db_text(i.column)[:100], _db_text(i.value)[:200], _db_text(i.reason)[:500],
+                  i.severity) for i in analysis.issues))
     if batch.report:
         batch.report.delete(save=False)
     if analysis.issues:
@@ -900,7 +906,7 @@ def error_report(analysis: Analysis) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("问题行")
     headers = list(analysis.detection.headers)
-    ws.append(["行号"] + headers + ["问题类别", "原因"])
+    ws.append(["行号"] + [formula_safe(h) for h in headers] + ["问题类别", "原因"])
     by_row: dict[int, list[Issue]] = defaultdict(list)
     for issue in analysis.issues:
         by_row[issue.row].append(issue)
@@ -910,9 +916,10 @@ def error_report(analysis: Analysis) -> bytes:
         cells = list(analysis.parsed.raw_rows.get(row_no, [])) if row_no else []
         cells = [("" if c is None else c) for c in cells] + [""] * max(0, len(headers) - len(cells))
         # A code Excel turned into a number is shown as Excel shows it, so the user finds the cell.
-        ws.append([row_no or ""] + [str(c) if isinstance(c, float) and c > 1e15 else c for c in cells[:len(headers)]]
+        ws.append([row_no or ""] + [str(c) if isinstance(c, float) and c > 1e15 else formula_safe(c)
+                                    for c in cells[:len(headers)]]
                   + ["；".join(sorted({str(labels.get(i.severity, i.severity)) for i in row_issues})),
-                     "；".join(f"{i.column}：{i.reason}" if i.column else i.reason for i in row_issues)])
+                     formula_safe("；".join(f"{i.column}：{i.reason}" if i.column else i.reason for i in row_issues))])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -228,3 +228,18 @@ def test_a_head_count_too_large_for_its_column_is_reported_and_the_row_still_imp
     assert batch.status == ImportBatch.Status.COMMITTED, batch.message
     assert Enterprise.objects.filter(uscc=A).exists()
     assert "数值过大，该值未导入" in [i.reason for i in batch.issues.all()]
+
+
+def test_control_characters_and_formulas_in_a_file_neither_break_the_import_nor_run_in_the_report(streets):
+    from openpyxl import load_workbook
+
+    filler = [[make_code(), f"填充公司{i}", "马田街道"] for i in range(150)]  # NUL past the CSV sniffer's first 4 KB
+    rows = [["统一社会信用代码", "企业名称", "街道"], *filler, [A, "甲\x00公\x01司", "马田街道"],
+            [wrong_check(B) + "\x00", '=HYPERLINK("http://evil.example","点我")', "马田街道"]]
+    batch = commit(csv_bytes(rows), "x.csv")
+    assert batch.status == ImportBatch.Status.COMMITTED, batch.message
+    assert Enterprise.objects.get(uscc=A).name == "甲公司"
+    sheet = load_workbook(batch.report).active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]  # a formula from the file is shown as text, never run
+    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)

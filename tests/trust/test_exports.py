@@ -91,3 +91,11 @@ def test_an_import_problem_report_download_is_logged_as_personal_data(client_for
     assert response.status_code == 200
     entry = ExportLog.objects.get()
     assert entry.personal_data is True and entry.filters == {"batch": batch.pk}
+
+
+def test_formula_safe_also_drops_characters_a_workbook_cannot_hold():
+    from crm.exports import formula_safe
+
+    assert formula_safe("甲\x00公\x01司") == "甲公司"
+    assert formula_safe("\x02=1+1") == "'=1+1"
+    assert formula_safe("普通文字 ABC") == "普通文字 ABC" and formula_safe(3) == 3
