@@ -90,7 +90,9 @@ def generate(path: Path, rows: int, wide: bool = True, seed: int = 2025) -> None
         revenue = round(rng.uniform(500, 500000), 1)
         employees = rng.randint(10, 5000)
         if wide:
-            row = [i + 1, code, body[8:16] + "-" + str(rng.randint(0, 9)), name, rng.choice(surnames) + rng.choice("伟芳娜敏静强磊军洋勇"),
+            org_code = body[8:16] + "-" + str(rng.randint(0, 9))
+            legal_rep = rng.choice(surnames) + rng.choice("伟芳娜敏静强磊军洋勇")
+            row = [i + 1, code, org_code, name, legal_rep,
                    "440311" + rng.choice(("001", "005", "006")) + "000", street, community,
                    f"深圳市光明区{street}{community}{rng.choice(words)}路{rng.randint(1, 300)}号", "518107", "0755",
                    f"2{rng.randint(1000000, 9999999)}", f"13{rng.randint(100000000, 999999999)}", industry, "电子电路制造",

@@ -3,7 +3,8 @@
 pypinyin knows every reading but costs ~0.7 s and ~60 MB to import, paid by every worker that imports a list. The
 import only needs one letter per character, so the first letters of the CJK Unified Ideographs (U+4E00–U+9FFF)
 and Extension A (U+3400–U+4DBF) are kept in `data/cjk_initials.txt`, one character per code point ("_" where
-pypinyin knows no reading and, like pypinyin, the character stands for itself). Other characters still ask pypinyin, lazily. Rebuild the table after upgrading pypinyin:
+pypinyin knows no reading and, like pypinyin, the character stands for itself). Other characters still ask
+pypinyin, lazily. Rebuild the table after upgrading pypinyin:
 
     python -m namelists.initials
 

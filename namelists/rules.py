@@ -86,6 +86,10 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+# The row values desired_fact reads: with the category, they decide the fact.
+FACT_INPUTS = ("issued_on", "certificate_no", "listed_on", "stock_code", "exchange", "entered_on")
+
+
 def desired_fact(kind: str, year: int, values: dict, category: str, today: dt.date) -> dict:
     """The fact (field → value) a row on this list stands for. `category` is the sishang category or zjtx tier."""
     fact: dict = {"kind": kind, "category": "", "year": None, "valid_from": None, "valid_to": None,

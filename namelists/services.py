@@ -115,12 +115,16 @@ def forget_last_read() -> None:
 class Plan:
     creates: list[dict] = field(default_factory=list)
     updates: dict[int, dict] = field(default_factory=dict)  # enterprise id → {field: new}
-    figure_creates: list[dict] = field(default_factory=list)
+    # (firm, year, {figure: value}) and (firm, fact, reason, row), the firm as its id or, if new, its code: tuples
+    # whose parts are shared between rows (a 四上 list wants the same few facts 100,000 times), not merged dicts.
+    figure_creates: list[tuple[dict, int, dict]] = field(default_factory=list)
     figure_updates: dict[int, dict] = field(default_factory=dict)
-    fact_creates: list[dict] = field(default_factory=list)
+    fact_creates: list[tuple[dict, dict, str, int]] = field(default_factory=list)
     fact_updates: dict[int, dict] = field(default_factory=dict)
     fact_closes: list[tuple[int, int, str]] = field(default_factory=list)  # (fact id, enterprise id, "delete"|"end")
-    changes: list[dict] = field(default_factory=list)  # {"code" or "enterprise_id", action, target, field, before, after, row}
+    # Changes to firms already registered: {enterprise_id, action, target, field, before, after, row}. A new firm's
+    # "created" row is written from `creates`.
+    changes: list[dict] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     samples: dict = field(default_factory=lambda: {"created": [], "updated": [], "closed": []})
 
@@ -303,6 +307,7 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
     existing, figures, facts = _load_existing(list(parsed.records), list_kind, year)
     created = updated = unchanged = other_street = 0
     on_list: set[int] = set()
+    wanted_facts: dict[tuple, dict] = {}
     source = "import"
 
     for code, rec in parsed.records.items():
@@ -357,12 +362,12 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
             # Its "created" change is written from plan.creates (apply), not held twice in memory.
             plan.creates.append({"uscc": code, "row": rec.row, **wanted})
             created += 1
-            ent_ref = {"code": code}
+            firm: int | str = code  # a new firm is known by its code until apply() gives it an id
             if len(plan.samples["created"]) < PREVIEW_SAMPLES:
                 plan.samples["created"].append({"row": rec.row, "code": code, "name": wanted["name"]})
             industry_id = wanted.get("industry_id")
         else:
-            ent_ref = {"enterprise_id": ent.id}
+            firm = ent.id
             on_list.add(ent.id)
             diff = {k: val for k, val in wanted.items() if getattr(ent, k) != val}
             if diff:
@@ -378,7 +383,7 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
         if fig_values:
             fig = figures.get(ent.id) if ent else None
             if fig is None:
-                plan.figure_creates.append({**ent_ref, "year": year, **fig_values})
+                plan.figure_creates.append((firm, year, fig_values))
                 if ent:
                     row_changes += [{"target": f"figure:{year}", "field": k, "before": None, "after": val}
                                     for k, val in fig_values.items()]
@@ -405,27 +410,32 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
                 category, reason = default_tier, tier_reason
         else:
             category, reason = "", ""
-        want_fact = rules.desired_fact(list_kind, year, v, category, today)
-        current = next((f for f in (facts.get(ent.id, []) if ent else []) if rules.fact_matches(list_kind, f, want_fact)),
-                       None)
+        fact_key = (category, *(v.get(k) for k in rules.FACT_INPUTS))
+        want_fact = wanted_facts.get(fact_key)
+        if want_fact is None:  # one dict per distinct fact, shared by the rows that want it (never mutated)
+            want_fact = wanted_facts[fact_key] = rules.desired_fact(list_kind, year, v, category, today)
+        held = facts.get(ent.id, []) if ent else []
+        current = next((f for f in held if rules.fact_matches(list_kind, f, want_fact)), None)
         if current is None:
-            plan.fact_creates.append({**ent_ref, **want_fact, "reason": reason, "row": rec.row})
+            plan.fact_creates.append((firm, want_fact, reason, rec.row))
             if ent:
-                row_changes.append({"target": f"classification:{list_kind}", "field": "category" if category else "kind",
+                row_changes.append({"target": f"classification:{list_kind}",
+                                    "field": "category" if category else "kind",
                                     "before": None, "after": category or list_kind})
         else:
             fdiff = {k: want_fact[k] for k in rules.UPDATABLE[list_kind] if want_fact[k] not in (None, "")
                      and getattr(current, k) != want_fact[k]}
             if fdiff:
                 plan.fact_updates[current.id] = fdiff
-                row_changes += [{"target": f"classification:{list_kind}", "field": k, "before": getattr(current, k), "after": val}
-                                for k, val in fdiff.items()]
+                row_changes += [{"target": f"classification:{list_kind}", "field": k,
+                                 "before": getattr(current, k), "after": val} for k, val in fdiff.items()]
         if ent is not None:
             if row_changes:
                 updated += 1
                 for ch in row_changes:
-                    plan.changes.append({**ent_ref, "action": "updated", "target": ch["target"], "field": ch["field"],
-                                         "before": _shown(ch["before"]), "after": _shown(ch["after"]), "row": rec.row})
+                    plan.changes.append({"enterprise_id": ent.id, "action": "updated", "target": ch["target"],
+                                         "field": ch["field"], "before": _shown(ch["before"]),
+                                         "after": _shown(ch["after"]), "row": rec.row})
                 if len(plan.samples["updated"]) < PREVIEW_SAMPLES:
                     plan.samples["updated"].append({
                         "row": rec.row, "code": code, "name": ent.name,
@@ -494,14 +504,14 @@ def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[s
         _bulk_update_grouped(Enterprise, objs, plan.updates, extra=("updated_at",),
                              also={"name": ("name_initials", "former_names")})
 
-    def ent_id(item: dict) -> int:
-        return item.get("enterprise_id") or new_ids[item["code"]]
+    def ent_id(firm: int | str) -> int:
+        return firm if isinstance(firm, int) else new_ids[firm]
 
     progress(75, "写入年度数据与分类")
     if plan.figure_creates:
         cols = ("enterprise_id", "year", "source", "updated_at", *FIGURE_FIELDS)
-        insert_rows(AnnualFigure, cols, ((ent_id(f), f["year"], source, now, *(f.get(k) for k in FIGURE_FIELDS))
-                                         for f in plan.figure_creates))
+        insert_rows(AnnualFigure, cols, ((ent_id(ref), fig_year, source, now, *(values.get(k) for k in FIGURE_FIELDS))
+                                         for ref, fig_year, values in plan.figure_creates))
     if plan.figure_updates:
         objs = [AnnualFigure(id=pk, source=source, updated_at=now, **diff) for pk, diff in plan.figure_updates.items()]
         _bulk_update_grouped(AnnualFigure, objs, plan.figure_updates, extra=("source", "updated_at"))
@@ -509,8 +519,9 @@ def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[s
         cols = ("enterprise_id", "kind", "category", "year", "valid_from", "valid_to", "certificate_no", "exchange",
                 "stock_code", "reason", "source", "created_at", "updated_at")
         insert_rows(Classification, cols, (
-            (ent_id(f), f["kind"], f["category"] or "", f["year"], f["valid_from"], f["valid_to"], f["certificate_no"],
-             f["exchange"], f["stock_code"], f["reason"], source, now, now) for f in plan.fact_creates))
+            (ent_id(ref), f["kind"], f["category"] or "", f["year"], f["valid_from"], f["valid_to"],
+             f["certificate_no"], f["exchange"], f["stock_code"], reason, source, now, now)
+            for ref, f, reason, _row in plan.fact_creates))
     if plan.fact_updates:
         objs = [Classification(id=pk, source=source, updated_at=now, **diff) for pk, diff in plan.fact_updates.items()]
         _bulk_update_grouped(Classification, objs, plan.fact_updates, extra=("source", "updated_at"))
@@ -526,7 +537,7 @@ def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[s
     cols = ("batch_id", "enterprise_id", "action", "target", "field", "before", "after", "row", "created_at")
     created = ((batch_id, new_ids[c["uscc"]], ImportChange.Action.CREATED.value, "enterprise", "", "", c["name"][:300],
                 c["row"], now) for c in plan.creates)
-    others = ((batch_id, ent_id(c), c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
+    others = ((batch_id, c["enterprise_id"], c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
                c["row"], now) for c in plan.changes)
     insert_rows(ImportChange, cols, itertools.chain(created, others))
     return new_ids
