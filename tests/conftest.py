@@ -1,4 +1,4 @@
-"""Shared fixtures: one user per role in two streets, and a clean calendar cache per test."""
+"""Shared fixtures: one user per role in two streets, and a clean calendar cache and language per test."""
 
 import pytest
 
@@ -13,6 +13,16 @@ def _fresh_calendar_cache():
     invalidate_calendar()
     yield
     invalidate_calendar()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request made in English leaves English active in the test's thread; the next test starts in Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -243,3 +243,21 @@ def test_control_characters_and_formulas_in_a_file_neither_break_the_import_nor_
     cells = [c for row in sheet.iter_rows() for c in row]
     assert not [c for c in cells if c.data_type == "f"]  # a formula from the file is shown as text, never run
     assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
+
+
+def test_reasons_are_written_in_the_offices_language_whatever_language_is_active(streets):
+    from django.utils import translation
+
+    rows = [["统一社会信用代码", "企业名称", "街道", "营业收入（万元）"], [A, "甲公司", "马田街道", "1"],
+            [A, "甲公司", "马田街道", "2"]]
+    with translation.override("en"):
+        analysis = services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, None)
+        report = services.error_report(analysis)
+    duplicate = next(i for i in analysis.issues if i.severity == "duplicate")
+    assert "营业收入" in duplicate.reason and "revenue" not in duplicate.reason
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    texts = [c.value for row in load_workbook(BytesIO(report)).active.iter_rows() for c in row]
+    assert "重复已合并" in texts and "Duplicate merged" not in texts
