@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from enterprises.uscc import USCCError, valid_as_is
 from enterprises.uscc import validate as validate_uscc

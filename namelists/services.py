@@ -323,7 +323,6 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
     created = updated = unchanged = other_street = 0
     on_list: set[int] = set()
     wanted_facts: dict[tuple, dict] = {}
-    source = "import"
 
     for code, rec in parsed.records.items():
         v = rec.values

@@ -15,7 +15,7 @@ from enterprises.models import Enterprise
 from namelists import services
 from namelists.models import ImportBatch
 from namelists.reader import OLE2_MAGIC, FileRejected
-from tests.namelists.factories import csv_bytes, guangming_streets, make_code, xlsx_bytes
+from tests.namelists.factories import csv_bytes, guangming_streets, make_code
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
