@@ -122,7 +122,9 @@ class Enterprise(models.Model):
         MOVED_OUT = "moved_out", _("迁出")
         DEREGISTERED = "deregistered", _("注销")
 
-    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[django_validator])
+    # Unique through Meta.constraints: one index with varchar_pattern_ops serves both `=` and the prefix search
+    # (LIKE 'code%'); unique=True would add a second btree, paid on every row a name-list import writes.
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, validators=[django_validator])
     name = models.CharField(_("企业名称"), max_length=200)
     # [{"name": "...", "until": "YYYY-MM-DD"}], newest first: lists often carry an old name.
     former_names = models.JSONField(_("曾用名"), default=list, blank=True)
@@ -138,8 +140,10 @@ class Enterprise(models.Model):
         "crm.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="enterprises",
         verbose_name=_("社区"),
     )
+    # Indexed only where set (enterprise_park_idx): most firms sit in no park, and imports never set one.
     park = models.ForeignKey(
-        Park, on_delete=models.SET_NULL, null=True, blank=True, related_name="enterprises", verbose_name=_("园区/楼宇")
+        Park, on_delete=models.SET_NULL, null=True, blank=True, related_name="enterprises", verbose_name=_("园区/楼宇"),
+        db_index=False,
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
@@ -169,6 +173,10 @@ class Enterprise(models.Model):
             models.Index(fields=["street", "community"], name="enterprise_street_comm_idx"),
             # Keyset pagination for district-wide users (street users use street_name + pk).
             models.Index(fields=["name", "id"], name="enterprise_name_id_idx"),
+            models.Index(fields=["park"], condition=models.Q(park__isnull=False), name="enterprise_park_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["uscc"], opclasses=["varchar_pattern_ops"], name="enterprise_uscc_key"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from collections import defaultdict
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Callable
 
 from enterprises.uscc import USCCError, valid_as_is
 from enterprises.uscc import validate as validate_uscc
@@ -175,9 +176,33 @@ class Parsed:
     raw_rows: dict[int, list]  # Excel row → original cells, for rows with issues (error report)
 
 
+def count_codes(rows: list[list], header_row: int, code_col: int) -> dict[str, int]:
+    """How many rows carry each valid code: the codes parse_rows() will produce, before it runs, so the registry can
+    be looked up first and a record handed on the moment its last row is read (see parse_rows' `on_final`)."""
+    counts: dict[str, int] = {}
+    for index in range(header_row + 1, len(rows)):
+        row = rows[index]
+        raw = row[code_col] if code_col < len(row) else None
+        code = valid_as_is(raw)
+        if code is None:
+            if raw in (None, "") or clean_text(raw) == "":
+                continue
+            try:
+                code = validate_uscc(raw).code
+            except USCCError:
+                continue
+        counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
 def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: dict[int, str],
-               industries: IndustryTable) -> Parsed:
-    """Validate every data row below the header. Nothing here touches the database except the industry table."""
+               industries: IndustryTable, rows_per_code: dict[str, int] | None = None,
+               on_final: Callable[[Record], None] | None = None) -> Parsed:
+    """Validate every data row below the header. Nothing here touches the database except the industry table.
+
+    `on_final(record)` is called once per record as soon as it can no longer change: at its only row, or at the
+    last of its duplicates, which `rows_per_code` (count_codes) tells. A caller can so diff and write records while
+    the rest of the file is still being validated."""
     by_field = {f: c for c, f in mapping.items() if f}
     code_col = by_field["uscc"]
     label = {c: (headers[c] if c < len(headers) and headers[c] else str(FIELDS[f][0])) for c, f in mapping.items() if f}
@@ -196,6 +221,7 @@ def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: d
     # a 100,000-row list has a few hundred distinct values there.
     columns = [(c, f, FIELD_PARSERS[f], f in REPEATING) for c, f in sorted(mapping.items()) if f and f != "uscc"]
     memo: dict[tuple, tuple] = {}
+    left = dict(rows_per_code or {})  # rows still to come per code; a record is final when it reaches 0
 
     for index in range(header_row + 1, len(rows)):
         row = rows[index]
@@ -257,7 +283,11 @@ def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: d
                 values[fname] = value
         existing = records.get(code)
         if existing is None:
-            records[code] = Record(code, row_no, values, [row_no])
+            record = records[code] = Record(code, row_no, values, [row_no])
+            if on_final is not None:
+                left[code] = n = left.get(code, 1) - 1
+                if n <= 0:
+                    on_final(record)
             continue
         duplicates += 1
         conflicts = [str(FIELDS[k][0]) for k, v in values.items() if k in existing.values and existing.values[k] != v]
@@ -267,6 +297,16 @@ def parse_rows(rows: list[list], header_row: int, headers: list[str], mapping: d
         problem(row_no, code_col, code, reason, "duplicate", row)
         existing.values.update(values)
         existing.rows.append(row_no)
+        if on_final is not None:
+            left[code] = n = left[code] - 1
+            if n == 0:
+                on_final(existing)
+            elif n < 0:  # count_codes() missed a row of this code: its record was handed on too early
+                raise AssertionError(f"count_codes() and parse_rows() disagree on row {row_no}")
+    if on_final is not None:
+        for code, n in left.items():
+            if n > 0 and code in records:  # counted rows that parsing skipped: the record is final now
+                on_final(records[code])
     return Parsed(records, issues, rows_seen, duplicates, rejected, raw_rows)
 
 

@@ -14,14 +14,14 @@ import itertools
 import re
 from collections import defaultdict, namedtuple
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache, wraps
 from typing import Callable
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils import translation
 
@@ -32,22 +32,20 @@ from enterprises.models import AnnualFigure, Classification, Enterprise
 
 from . import rules
 from .headers import FIELDS, Detection, detect, validate_mapping
+from .errors import ImportRefused
 from .initials import name_initials
 from .models import ImportBatch, ImportChange, ImportIssue, ListKind
-from .parsing import IndustryTable, Issue, Parsed, clean_text, parse_rows
+from .parsing import IndustryTable, Issue, Parsed, Record, clean_text, count_codes, parse_rows
 from .reader import FileRejected, Sheet, read_file
+from .writing import (CHANGE_COLUMNS, FACT_COLUMNS, FIGURE_COLUMNS, FIGURE_FIELDS, NewFirmWriter,
+                      created_change_row, defer_gin_merges, fact_row, figure_row, insert_enterprises, insert_rows)
 
 IMPORT_ROLES = (Role.STATISTICIAN, Role.ADMIN)
 VIEW_ROLES = (Role.STATISTICIAN, Role.ADMIN, Role.MANAGER)
 PREVIEW_SAMPLES = 200
 CHUNK = 2000
 ENTERPRISE_FIELDS = ("name", "industry_id", "street_id", "community_id", "address", "legal_representative")
-FIGURE_FIELDS = ("revenue", "output_value", "employees", "tax")
 Progress = Callable[[int, str], None]
-
-
-class ImportRefused(Exception):
-    """A request the service will not carry out (wrong role/street, batch in the wrong state), in Chinese."""
 
 
 # --------------------------------------------------------------------------------------------------- helpers
@@ -156,8 +154,9 @@ def in_records_language(func):
 @in_records_language
 def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, street: Street | None,
             mapping: dict[int, str] | None = None, close_missing: bool = False,
-            progress: Progress | None = None) -> Analysis:
-    """Everything short of writing. Raises FileRejected when the file cannot be used."""
+            progress: Progress | None = None, new_firms: NewFirmWriter | None = None) -> Analysis:
+    """Everything short of writing, except that new firms go to `new_firms` when given (the commit's writer) instead
+    of the plan. Raises FileRejected when the file cannot be used."""
     progress = progress or (lambda pct, note: None)
     if list_kind not in ListKind.values:
         raise FileRejected(f"名录类型“{list_kind}”无效")
@@ -178,10 +177,15 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     year = year or infer_year(detection.title, file_name) or timezone.localdate().year
     if not 1990 <= year <= 2100:
         raise FileRejected(f"年度 {year} 无效")
-    progress(20, "校验数据")
-    parsed = parse_rows(sheet.rows, detection.header_row, detection.headers, detection.mapping, IndustryTable())
-    progress(45, "比对现有数据")
-    plan, issues = _diff(parsed, list_kind, year, street, detection, file_name, close_missing)
+    progress(20, "校验数据与比对现有数据")
+    # The registry is looked up for every code first; then each record is diffed the moment parsing has finished
+    # it, so a commit's writer can store new firms while the rest of the file is being validated.
+    code_col = next(c for c, f in detection.mapping.items() if f == "uscc")
+    rows_per_code = count_codes(sheet.rows, detection.header_row, code_col)
+    differ = _Differ(list(rows_per_code), list_kind, year, street, detection, file_name, new_firms)
+    parsed = parse_rows(sheet.rows, detection.header_row, detection.headers, detection.mapping, IndustryTable(),
+                        rows_per_code, differ.add)
+    plan, issues = differ.finish(parsed, close_missing)
     for issue in issues:
         parsed.raw_rows.setdefault(issue.row, sheet.rows[issue.row - 1] if issue.row - 1 < len(sheet.rows) else [])
     all_issues = sorted(parsed.issues + issues, key=lambda i: (i.row, i.severity != "error"))
@@ -305,52 +309,59 @@ def _former_names(value) -> list:
     return list(value or [])
 
 
-def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, detection: Detection,
-          file_name: str, close_missing: bool) -> tuple[Plan, list[Issue]]:
-    plan = Plan()
-    issues: list[Issue] = []
-    today = timezone.localdate()
-    col_label = {f: (detection.headers[c] if c < len(detection.headers) and detection.headers[c] else str(FIELDS[f][0]))
-                 for c, f in detection.mapping.items() if f}
-    streets = {_key(s.name, STREET_SUFFIXES): s for s in Street.objects.all()}
-    communities = {(c.street_id, _key(c.name, COMMUNITY_SUFFIXES)): c.id for c in Community.objects.all()}
-    sections = {pk: section for pk, section in
-                Enterprise._meta.get_field("industry").related_model.objects.values_list("id", "section")}
-    industry_codes = {pk: code for pk, code in
-                      Enterprise._meta.get_field("industry").related_model.objects.values_list("id", "code")}
-    default_tier, tier_reason = rules.default_zjtx_tier(detection.title, file_name)
-    existing, figures, facts = _load_existing(list(parsed.records), list_kind, year)
-    created = updated = unchanged = other_street = 0
-    on_list: set[int] = set()
-    wanted_facts: dict[tuple, dict] = {}
+class _Differ:
+    """The diff of the parsed records against the registry, one record at a time, so each record can be diffed as
+    soon as parsing has finished it (parse_rows' on_final) and a new firm handed to `new_firms` (the commit's
+    NewFirmWriter) while the rest of the file is still being read. Without `new_firms` new firms go to the plan."""
 
-    for code, rec in parsed.records.items():
+    def __init__(self, codes: list[str], list_kind: str, year: int, street: Street | None, detection: Detection,
+                 file_name: str, new_firms: NewFirmWriter | None = None):
+        self.plan, self.issues = Plan(), []
+        self.list_kind, self.year, self.street, self.new_firms = list_kind, year, street, new_firms
+        self.today = timezone.localdate()
+        self.col_label = {f: (detection.headers[c] if c < len(detection.headers) and detection.headers[c]
+                               else str(FIELDS[f][0])) for c, f in detection.mapping.items() if f}
+        self.streets = {_key(s.name, STREET_SUFFIXES): s for s in Street.objects.all()}
+        self.communities = {(c.street_id, _key(c.name, COMMUNITY_SUFFIXES)): c.id for c in Community.objects.all()}
+        industry = Enterprise._meta.get_field("industry").related_model
+        self.sections = dict(industry.objects.values_list("id", "section"))
+        self.industry_codes = dict(industry.objects.values_list("id", "code"))
+        self.default_tier, self.tier_reason = rules.default_zjtx_tier(detection.title, file_name)
+        self.existing, self.figures, self.facts = _load_existing(codes, list_kind, year)
+        self.created = self.updated = self.unchanged = self.other_street = 0
+        self.wanted_facts: dict[tuple, dict] = {}
+
+    def add(self, rec: Record) -> None:
+        plan, issues, today, col_label = self.plan, self.issues, self.today, self.col_label
+        list_kind, year, street = self.list_kind, self.year, self.street
+        existing, figures, facts, wanted_facts = self.existing, self.figures, self.facts, self.wanted_facts
+        code = rec.code
         v = rec.values
         ent = existing.get(code)
         # --- street and community (see README: street rule)
         row_street = None
         if v.get("street"):
-            row_street = streets.get(_key(v["street"], STREET_SUFFIXES))
+            row_street = self.streets.get(_key(v["street"], STREET_SUFFIXES))
             if row_street is None:
                 issues.append(Issue(rec.row, col_label.get("street", "街道"), v["street"],
                                     "街道名称在系统中不存在，该值未导入", "warning"))
         if street is not None:
             if row_street is not None and row_street.id != street.id:
-                other_street += 1
+                self.other_street += 1
                 issues.append(Issue(rec.row, col_label.get("street", "街道"), v["street"],
                                     f"属于{row_street.name}，不在本次限定的{street.name}范围内，已跳过", "skipped"))
-                continue
+                return
             if row_street is None and ent is not None and ent.street_id != street.id:
-                other_street += 1
+                self.other_street += 1
                 issues.append(Issue(rec.row, col_label.get("uscc", "统一社会信用代码"), code,
                                     f"该企业登记在其他街道，不在本次限定的{street.name}范围内，已跳过", "skipped"))
-                continue
+                return
             row_street = street
         street_id = row_street.id if row_street else None
         community_id = None
         if v.get("community"):
             target_street = street_id or (ent.street_id if ent else None)
-            community_id = communities.get((target_street, _key(v["community"], COMMUNITY_SUFFIXES)))
+            community_id = self.communities.get((target_street, _key(v["community"], COMMUNITY_SUFFIXES)))
             if community_id is None:
                 issues.append(Issue(rec.row, col_label.get("community", "社区"), v["community"],
                                     "社区不在该街道下，该值未导入", "warning"))
@@ -368,21 +379,20 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
         if ent is None:
             if not wanted.get("name"):
                 issues.append(Issue(rec.row, col_label.get("name", "企业名称"), "", "新企业缺少企业名称，该行未导入"))
-                continue
+                return
             if not wanted.get("street_id"):
                 issues.append(Issue(rec.row, col_label.get("street", "街道"), v.get("street", ""),
                                     "新企业无法确定所属街道（该行无有效街道，且未限定街道），该行未导入"))
-                continue
-            # Its "created" change is written from plan.creates (apply), not held twice in memory.
-            plan.creates.append({"uscc": code, "row": rec.row, **wanted})
-            created += 1
-            firm: int | str = code  # a new firm is known by its code until apply() gives it an id
+                return
+            # Its "created" change is written from the create (apply, NewFirmWriter), not held twice in memory.
+            create = {"uscc": code, "row": rec.row, **wanted}
+            self.created += 1
+            firm: int | str = code  # a new firm is known by its code until it is written and has an id
             if len(plan.samples["created"]) < PREVIEW_SAMPLES:
                 plan.samples["created"].append({"row": rec.row, "code": code, "name": wanted["name"]})
             industry_id = wanted.get("industry_id")
         else:
             firm = ent.id
-            on_list.add(ent.id)
             diff = {k: val for k, val in wanted.items() if getattr(ent, k) != val}
             if diff:
                 plan.updates[ent.id] = diff
@@ -397,7 +407,8 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
         if fig_values:
             fig = figures.get(ent.id) if ent else None
             if fig is None:
-                plan.figure_creates.append((firm, year, fig_values))
+                if ent or self.new_firms is None:
+                    plan.figure_creates.append((firm, year, fig_values))
                 if ent:
                     row_changes += [{"target": f"figure:{year}", "field": k, "before": None, "after": val}
                                     for k, val in fig_values.items()]
@@ -409,7 +420,7 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
                                     for k, val in fdiff.items()]
         # --- the classification fact the list stands for
         if list_kind == Classification.Kind.SISHANG:
-            category = rules.sishang_category(industry_codes.get(industry_id), sections.get(industry_id))
+            category = rules.sishang_category(self.industry_codes.get(industry_id), self.sections.get(industry_id))
             if not category:
                 issues.append(Issue(rec.row, col_label.get("industry", "行业代码"), "",
                                     "缺少有效行业代码，无法确定四上类别，分类暂不细分", "warning"))
@@ -420,15 +431,22 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
             if category is None:
                 if v.get("tier"):
                     issues.append(Issue(rec.row, col_label.get("tier", "级别"), v["tier"],
-                                        f"无法识别的级别，按默认级别登记（{tier_reason}）", "warning"))
-                category, reason = default_tier, tier_reason
+                                        f"无法识别的级别，按默认级别登记（{self.tier_reason}）", "warning"))
+                category, reason = self.default_tier, self.tier_reason
         else:
             category, reason = "", ""
         fact_key = (category, *(v.get(k) for k in rules.FACT_INPUTS))
         want_fact = wanted_facts.get(fact_key)
         if want_fact is None:  # one dict per distinct fact, shared by the rows that want it (never mutated)
             want_fact = wanted_facts[fact_key] = rules.desired_fact(list_kind, year, v, category, today)
-        held = facts.get(ent.id, []) if ent else []
+        if ent is None:
+            if self.new_firms is not None:
+                self.new_firms.add(create, (year, fig_values) if fig_values else None, want_fact, reason)
+            else:
+                plan.creates.append(create)
+                plan.fact_creates.append((firm, want_fact, reason, rec.row))
+            return
+        held = facts.get(ent.id, [])
         current = next((f for f in held if rules.fact_matches(list_kind, f, want_fact)), None)
         if current is None:
             plan.fact_creates.append((firm, want_fact, reason, rec.row))
@@ -445,7 +463,7 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
                                  "before": getattr(current, k), "after": val} for k, val in fdiff.items()]
         if ent is not None:
             if row_changes:
-                updated += 1
+                self.updated += 1
                 for ch in row_changes:
                     plan.changes.append({"enterprise_id": ent.id, "action": "updated", "target": ch["target"],
                                          "field": ch["field"], "before": _shown(ch["before"]),
@@ -457,15 +475,18 @@ def _diff(parsed: Parsed, list_kind: str, year: int, street: Street | None, dete
                                     for ch in row_changes],
                     })
             else:
-                unchanged += 1
+                self.unchanged += 1
 
-    if close_missing:
-        if any(i.severity == "error" for i in parsed.issues + issues):
-            issues.append(Issue(0, "", "", "文件中有被拒绝的行，为避免误关闭，本次不关闭名单外企业的分类", "warning"))
-        else:
-            _plan_closes(plan, list_kind, year, street, set(parsed.records), today)
-    plan.counts = {"created": created, "updated": updated, "unchanged": unchanged, "other_street": other_street}
-    return plan, issues
+    def finish(self, parsed: Parsed, close_missing: bool) -> tuple[Plan, list[Issue]]:
+        plan, issues = self.plan, self.issues
+        if close_missing:
+            if any(i.severity == "error" for i in parsed.issues + issues):
+                issues.append(Issue(0, "", "", "文件中有被拒绝的行，为避免误关闭，本次不关闭名单外企业的分类", "warning"))
+            else:
+                _plan_closes(plan, self.list_kind, self.year, self.street, set(parsed.records), self.today)
+        plan.counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                       "other_street": self.other_street}
+        return plan, issues
 
 
 def _plan_closes(plan: Plan, list_kind: str, year: int, street: Street | None, codes: set[str], today: dt.date):
@@ -492,17 +513,14 @@ def _plan_closes(plan: Plan, list_kind: str, year: int, street: Street | None, c
 
 
 def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[str, int]:
-    """Write the plan. The caller holds the transaction. Returns code → enterprise id for new firms."""
+    """Write the plan (new firms too, unless a NewFirmWriter already wrote them). The caller holds the transaction.
+    Returns code → enterprise id for the new firms written here."""
     progress = progress or (lambda pct, note: None)
     now = timezone.now()
     source = f"import:{batch_id}"
     progress(65, "写入企业")
-    if connection.vendor == "postgresql":
-        # New rows go to the GIN indexes' pending lists (name/code/initials trigrams) instead of being merged
-        # into the trees one by one; autovacuum merges them later. For this transaction only.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
-    new_ids = _insert_enterprises(plan.creates, now)
+    defer_gin_merges()
+    new_ids = insert_enterprises(plan.creates, now)
     if plan.updates:
         objs = []
         fields: set[str] = set()
@@ -523,19 +541,14 @@ def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[s
 
     progress(75, "写入年度数据与分类")
     if plan.figure_creates:
-        cols = ("enterprise_id", "year", "source", "updated_at", *FIGURE_FIELDS)
-        insert_rows(AnnualFigure, cols, ((ent_id(ref), fig_year, source, now, *(values.get(k) for k in FIGURE_FIELDS))
-                                         for ref, fig_year, values in plan.figure_creates))
+        insert_rows(AnnualFigure, FIGURE_COLUMNS, (figure_row(ent_id(ref), fig_year, values, source, now)
+                                                   for ref, fig_year, values in plan.figure_creates))
     if plan.figure_updates:
         objs = [AnnualFigure(id=pk, source=source, updated_at=now, **diff) for pk, diff in plan.figure_updates.items()]
         _bulk_update_grouped(AnnualFigure, objs, plan.figure_updates, extra=("source", "updated_at"))
     if plan.fact_creates:
-        cols = ("enterprise_id", "kind", "category", "year", "valid_from", "valid_to", "certificate_no", "exchange",
-                "stock_code", "reason", "source", "created_at", "updated_at")
-        insert_rows(Classification, cols, (
-            (ent_id(ref), f["kind"], f["category"] or "", f["year"], f["valid_from"], f["valid_to"],
-             f["certificate_no"], f["exchange"], f["stock_code"], reason, source, now, now)
-            for ref, f, reason, _row in plan.fact_creates))
+        insert_rows(Classification, FACT_COLUMNS, (fact_row(ent_id(ref), f, reason, source, now)
+                                                   for ref, f, reason, _row in plan.fact_creates))
     if plan.fact_updates:
         objs = [Classification(id=pk, source=source, updated_at=now, **diff) for pk, diff in plan.fact_updates.items()]
         _bulk_update_grouped(Classification, objs, plan.fact_updates, extra=("source", "updated_at"))
@@ -548,55 +561,11 @@ def apply(plan: Plan, batch_id: int, progress: Progress | None = None) -> dict[s
             Classification.objects.filter(id__in=ends[i:i + CHUNK]).update(
                 valid_to=timezone.localdate(), reason=f"不在导入批次 #{batch_id} 的名单中", updated_at=now)
     progress(88, "记录变更")
-    cols = ("batch_id", "enterprise_id", "action", "target", "field", "before", "after", "row", "created_at")
-    created = ((batch_id, new_ids[c["uscc"]], ImportChange.Action.CREATED.value, "enterprise", "", "", c["name"][:300],
-                c["row"], now) for c in plan.creates)
+    created = (created_change_row(batch_id, new_ids[c["uscc"]], c, now) for c in plan.creates)
     others = ((batch_id, c["enterprise_id"], c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
                c["row"], now) for c in plan.changes)
-    insert_rows(ImportChange, cols, itertools.chain(created, others))
+    insert_rows(ImportChange, CHANGE_COLUMNS, itertools.chain(created, others))
     return new_ids
-
-
-def _defaults(model, given: tuple[str, ...]) -> tuple[list, list]:
-    """Columns a caller did not give, with the model's Python-side defaults (Django sets no DB defaults)."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in given]
-    values = []
-    for f in fields:
-        value = f.get_default()
-        if value is not None and f.get_internal_type() == "JSONField":
-            from psycopg.types.json import Jsonb
-
-            values.append(Jsonb(value) if connection.vendor == "postgresql" else value)
-            continue
-        values.append(f.get_db_prep_save(value, connection) if value is not None else None)
-    return fields, values
-
-
-def insert_rows(model, columns: tuple[str, ...], rows) -> None:
-    """Set-based insert of plain tuples. PostgreSQL: binary COPY … FROM STDIN (no model instances, no per-row SQL,
-    and the server skips parsing text: ~0.2 s less per 100,000 rows); SQLite: bulk_create in batches. Missing
-    columns get the model's defaults."""
-    extra_fields, extra_values = _defaults(model, columns)
-    if connection.vendor == "postgresql":
-        fields = [model._meta.get_field(c[:-3] if c.endswith("_id") else c) for c in columns] + extra_fields
-        names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN (FORMAT BINARY)"
-        # 'varchar(200)' → 'varchar', 'numeric(16, 2)' → 'numeric', 'timestamp with time zone' as it is.
-        types = [f.db_type(connection).split("(")[0].strip() for f in fields]
-        extra = tuple(extra_values)
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row + extra if extra else row)
-        return
-    batch = []
-    for row in rows:
-        batch.append(model(**dict(zip(columns, row))))
-        if len(batch) >= 500:
-            model.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        model.objects.bulk_create(batch)
 
 
 def _bulk_update_grouped(model, objs, diffs: dict[int, dict], extra=(), also=None):
@@ -610,44 +579,6 @@ def _bulk_update_grouped(model, objs, diffs: dict[int, dict], extra=(), also=Non
         groups[tuple(sorted(keys | set(extra)))].append(obj)
     for fields, group in groups.items():
         model.objects.bulk_update(group, list(fields), batch_size=500)
-
-
-def _insert_enterprises(creates: list[dict], now) -> dict[str, int]:
-    """New firms, set-based. PostgreSQL: ids drawn from the table's sequence in one query, then one COPY straight
-    into the table (no staging table, no RETURNING); SQLite: bulk_create."""
-    if not creates:
-        return {}
-    cols = ("uscc", "name", "name_initials", "street_id", "community_id", "industry_id", "address",
-            "legal_representative", "created_at", "updated_at")
-
-    def rows():
-        return ((c["uscc"], c["name"], name_initials(c["name"]), c["street_id"], c.get("community_id"),
-                 c.get("industry_id"), c.get("address") or "", (c.get("legal_representative") or "")[:50], now, now)
-                for c in creates)
-
-    # The analysis ran in this transaction, but another one may have created the same firm since: the unique
-    # index then refuses the insert and the whole commit rolls back.
-    raced = "提交期间有企业被其他操作同时创建，请重新预览后再提交"
-    if connection.vendor != "postgresql":
-        objs = [Enterprise(**dict(zip(cols, row))) for row in rows()]
-        try:
-            with transaction.atomic():
-                Enterprise.objects.bulk_create(objs, batch_size=500)
-        except IntegrityError:
-            raise ImportRefused(raced) from None
-        return {o.uscc: o.id for o in objs}
-    import psycopg
-
-    with connection.cursor() as cursor:
-        # The sequence's name is looked up once: inside the nextval() call it would be resolved for every row.
-        cursor.execute("SELECT nextval(seq) FROM CAST(pg_get_serial_sequence(%s, 'id') AS regclass) AS seq, "
-                       "generate_series(1, %s)", [Enterprise._meta.db_table, len(creates)])
-        ids = [pk for (pk,) in cursor.fetchall()]
-    try:
-        insert_rows(Enterprise, ("id", *cols), ((pk, *row) for pk, row in zip(ids, rows())))
-    except psycopg.errors.UniqueViolation:
-        raise ImportRefused(raced) from None
-    return {c["uscc"]: pk for pk, c in zip(ids, creates)}
 
 
 # --------------------------------------------------------------------------------------------------- batches
@@ -831,8 +762,11 @@ def _commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
     progress = _progress_for(batch.id)
     try:
         with transaction.atomic():
-            analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind, batch.year, batch.street,
-                               batch.column_mapping, batch.close_missing, progress)
+            # On PostgreSQL new firms are written while the file is still being analysed (see NewFirmWriter).
+            with (NewFirmWriter(batch.id, timezone.now()) if connection.vendor == "postgresql"
+                  else nullcontext()) as writer:
+                analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind, batch.year,
+                                   batch.street, batch.column_mapping, batch.close_missing, progress, writer)
             forget_last_read()  # the rows are no longer needed: free them before the writes build theirs
             with ThreadPoolExecutor(max_workers=1) as pool:
                 # The report is pure Python and the writes mostly wait on PostgreSQL, so building it meanwhile

@@ -170,15 +170,23 @@ def test_close_missing_removes_facts_of_firms_no_longer_on_the_list(streets):
 def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypatch):
     from namelists.models import ImportChange
 
-    real_insert = services.insert_rows
+    from namelists import writing
+
+    real_insert, real_copy = services.insert_rows, writing.CopyInto.run
 
     def boom(model, *args, **kwargs):
         if model is ImportChange:  # the last write of the commit: everything before it must roll back
             raise RuntimeError("disk full")
         return real_insert(model, *args, **kwargs)
 
+    def copy_boom(self, *args, **kwargs):  # the same, when new firms are written while the file is analysed
+        if self.model is ImportChange:
+            raise RuntimeError("disk full")
+        return real_copy(self, *args, **kwargs)
+
     batch = services.create_batch(None, nasty_xlsx(), "名录.xlsx", "sishang", street=streets["440311006"])
     monkeypatch.setattr(services, "insert_rows", boom)
+    monkeypatch.setattr(writing.CopyInto, "run", copy_boom)
     with pytest.raises(RuntimeError):
         services.commit_batch(batch.pk)
     batch.refresh_from_db()
