@@ -32,3 +32,33 @@ def test_numbers_beyond_their_columns_are_reported_not_sent_to_the_database():
         parse_number("1,000,000,000,000,000")
     assert parse_number(2_147_483_647.0, integer=True) == 2_147_483_647
     assert parse_number("1,234", integer=True) == 1234
+
+
+def test_a_record_is_handed_on_once_when_final_with_its_duplicates_merged():
+    """parse_rows' on_final lets the commit diff and write records while the file is still being read: a firm must
+    reach it exactly once, and a repeated firm only at its last row, with the later values merged in."""
+    import random
+
+    from namelists.parsing import count_codes, parse_rows
+    from tests.namelists.factories import make_code
+
+    rng = random.Random(7)
+    a, b, c = (make_code(rng) for _ in range(3))
+    full_width_b = b.lower().translate({ord(ch): ord(ch) + 0xFEE0 for ch in "0123456789abcdefghijklmnopqrstuvwxyz"})
+    rows = [["统一社会信用代码", "企业名称", "地址"],
+            [a, "甲公司", "一路"], [b, "乙公司", ""], ["", "注：说明", ""], [c, "丙公司", "三路"],
+            [full_width_b, "", "二路"], ["91440300MA5XXXXXX0", "坏代码", ""], [a, "甲公司新名", ""], [None, None, None]]
+    mapping = {0: "uscc", 1: "name", 2: "address"}
+    counts = count_codes(rows, 0, 0)
+    assert counts == {a: 2, b: 2, c: 1}
+
+    class NoIndustries:
+        by_code: dict = {}
+
+    handed: list = []
+    parsed = parse_rows(rows, 0, rows[0], mapping, NoIndustries(), counts,
+                        lambda rec: handed.append((rec.code, dict(rec.values))))
+    assert [code for code, _ in handed] == [c, b, a]  # c at once; b and a at their last rows
+    assert dict(handed) == {a: {"name": "甲公司新名", "address": "一路"}, b: {"name": "乙公司", "address": "二路"},
+                            c: {"name": "丙公司", "address": "三路"}}
+    assert set(parsed.records) == {a, b, c} and parsed.duplicates == 2
