@@ -26,6 +26,7 @@ ENTERPRISE_COLUMNS = ("uscc", "name", "name_initials", "street_id", "community_i
 FIGURE_COLUMNS = ("enterprise_id", "year", "source", "updated_at", *FIGURE_FIELDS)
 FACT_COLUMNS = ("enterprise_id", "kind", "category", "year", "valid_from", "valid_to", "certificate_no", "exchange",
                 "stock_code", "reason", "source", "created_at", "updated_at")
+ENTERPRISE_ID_COLUMNS = ("id", *ENTERPRISE_COLUMNS)  # new firms, with ids drawn from the sequence beforehand
 CHANGE_COLUMNS = ("batch_id", "enterprise_id", "action", "target", "field", "before", "after", "row", "created_at")
 # The analysis ran in this transaction, but another one may have created the same firm since: the unique index then
 # refuses the insert and the whole commit rolls back.
@@ -90,7 +91,7 @@ class CopyInto:
                 value = f.get_db_prep_save(value, connection)
             extra.append(value)
         self.extra = tuple(extra)
-        self.model, self.columns = model, columns
+        self.model = model
 
     def run(self, raw_cursor, rows) -> None:
         """Stream `rows` (tuples in `columns` order) through a psycopg cursor; the server indexes them as they
@@ -124,16 +125,24 @@ def insert_rows(model, columns: tuple[str, ...], rows) -> None:
         model.objects.bulk_create(batch)
 
 
-def next_ids(raw_cursor, model, count: int) -> list[int]:
-    """`count` ids from the table's sequence in one query (the sequence's name resolved once, not per row)."""
+def copy_enterprises(raw_cursor, copy: CopyInto, creates: list[dict], now) -> list[int]:
+    """New firms by one COPY (`copy`: into the registry with ENTERPRISE_ID_COLUMNS) → their ids, in order. The ids
+    are drawn from the table's sequence in one query (its name resolved once, not per row): no RETURNING, no
+    staging table. A code someone else registered meanwhile makes the unique index refuse the COPY."""
+    import psycopg
+
     raw_cursor.execute("SELECT nextval(seq) FROM CAST(pg_get_serial_sequence(%s, 'id') AS regclass) AS seq, "
-                       "generate_series(1, %s)", [model._meta.db_table, count])
-    return [pk for (pk,) in raw_cursor.fetchall()]
+                       "generate_series(1, %s)", [Enterprise._meta.db_table, len(creates)])
+    ids = [pk for (pk,) in raw_cursor.fetchall()]
+    try:
+        copy.run(raw_cursor, ((pk, *enterprise_row(c, now)) for pk, c in zip(ids, creates)))
+    except psycopg.errors.UniqueViolation:
+        raise ImportRefused(RACED) from None
+    return ids
 
 
 def insert_enterprises(creates: list[dict], now) -> dict[str, int]:
-    """New firms → code → id. PostgreSQL: ids drawn from the sequence, then one COPY (no RETURNING, no staging
-    table); SQLite: bulk_create."""
+    """New firms → code → id. PostgreSQL: copy_enterprises; SQLite: bulk_create."""
     if not creates:
         return {}
     if connection.vendor != "postgresql":
@@ -144,14 +153,8 @@ def insert_enterprises(creates: list[dict], now) -> dict[str, int]:
         except IntegrityError:
             raise ImportRefused(RACED) from None
         return {o.uscc: o.id for o in objs}
-    import psycopg
-
     with connection.cursor() as cursor:
-        ids = next_ids(cursor.cursor, Enterprise, len(creates))
-    try:
-        insert_rows(Enterprise, ("id", *ENTERPRISE_COLUMNS), ((pk, *enterprise_row(c, now)) for pk, c in zip(ids, creates)))
-    except psycopg.errors.UniqueViolation:
-        raise ImportRefused(RACED) from None
+        ids = copy_enterprises(cursor.cursor, CopyInto(Enterprise, ENTERPRISE_ID_COLUMNS), creates, now)
     return {c["uscc"]: pk for pk, c in zip(ids, creates)}
 
 
@@ -176,14 +179,11 @@ class NewFirmWriter:
         self.batch_id, self.now, self.source = batch_id, now, f"import:{batch_id}"
         self.pending: list[tuple] = []
         self.error: BaseException | None = None
-        self.written = 0
         # Everything that reads Django's thread-local connection is prepared here, on the caller's thread.
-        self.copies = {
-            "enterprise": CopyInto(Enterprise, ("id", *ENTERPRISE_COLUMNS)),
-            "figure": CopyInto(AnnualFigure, FIGURE_COLUMNS),
-            "fact": CopyInto(Classification, FACT_COLUMNS),
-            "change": CopyInto(ImportChange, CHANGE_COLUMNS),
-        }
+        self.enterprises = CopyInto(Enterprise, ENTERPRISE_ID_COLUMNS)
+        self.figures = CopyInto(AnnualFigure, FIGURE_COLUMNS)
+        self.facts = CopyInto(Classification, FACT_COLUMNS)
+        self.changes = CopyInto(ImportChange, CHANGE_COLUMNS)
         self.chunks: queue.Queue = queue.Queue(maxsize=2)  # bounded: the writer never holds the whole file
         self.thread = threading.Thread(target=self._run, name=f"namelist-writer-{batch_id}", daemon=True)
 
@@ -221,19 +221,11 @@ class NewFirmWriter:
                     self.error = exc
 
     def _write(self, chunk: list[tuple]) -> None:
-        import psycopg
-
         now, source = self.now, self.source
         with self.raw.cursor() as cursor:
-            ids = next_ids(cursor, Enterprise, len(chunk))
+            ids = copy_enterprises(cursor, self.enterprises, [create for create, _, _, _ in chunk], now)
             pairs = list(zip(ids, chunk))
-            try:
-                self.copies["enterprise"].run(cursor, ((pk, *enterprise_row(c, now)) for pk, (c, _, _, _) in pairs))
-            except psycopg.errors.UniqueViolation:
-                raise ImportRefused(RACED) from None
-            self.copies["figure"].run(cursor, (figure_row(pk, fig[0], fig[1], source, now)
-                                               for pk, (_, fig, _, _) in pairs if fig))
-            self.copies["fact"].run(cursor, (fact_row(pk, f, reason, source, now) for pk, (_, _, f, reason) in pairs))
-            self.copies["change"].run(cursor, (created_change_row(self.batch_id, pk, c, now)
-                                               for pk, (c, _, _, _) in pairs))
-        self.written += len(chunk)
+            self.figures.run(cursor, (figure_row(pk, fig[0], fig[1], source, now)
+                                      for pk, (_, fig, _, _) in pairs if fig))
+            self.facts.run(cursor, (fact_row(pk, f, reason, source, now) for pk, (_, _, f, reason) in pairs))
+            self.changes.run(cursor, (created_change_row(self.batch_id, pk, c, now) for pk, (c, _, _, _) in pairs))
