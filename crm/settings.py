@@ -187,6 +187,8 @@ else:
         "data_folder_out": str(_celery_dir / "out"),
         "processed_folder": str(_celery_dir / "processed"),
         "store_processed": False,
+        # kombu's default is ./control, which left a stray folder in the checkout after `make run`.
+        "control_folder": str(_celery_dir / "control"),
     }
 
 # --- Email and notifications ----------------------------------------------------------------------------
