@@ -197,7 +197,9 @@ def child_reset() -> dict:
 
     load()
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE enterprises_enterprise, namelists_importbatch RESTART IDENTITY CASCADE")
+        # The change log keys its batch and firm without database constraints, so CASCADE does not reach it.
+        cursor.execute("TRUNCATE enterprises_enterprise, namelists_importbatch, namelists_importchange "
+                       "RESTART IDENTITY CASCADE")
         cursor.execute("TRUNCATE enterprises_historicalenterprise")
     return {"ok": True}
 

@@ -328,6 +328,8 @@ class _Differ:
         self.industry_codes = dict(industry.objects.values_list("id", "code"))
         self.default_tier, self.tier_reason = rules.default_zjtx_tier(detection.title, file_name)
         self.existing, self.figures, self.facts = _load_existing(codes, list_kind, year)
+        if new_firms is not None:
+            new_firms.reserve(len(codes) - len(self.existing))  # every new firm has a code not yet registered
         self.created = self.updated = self.unchanged = self.other_street = 0
         self.wanted_facts: dict[tuple, dict] = {}
 

@@ -8,11 +8,15 @@ its transaction: a failure anywhere rolls everything back.
 
 from __future__ import annotations
 
+import io
 import json
 import queue
 import threading
+from contextlib import contextmanager
 
+import psycopg
 from django.db import IntegrityError, connection, transaction
+from psycopg.copy import FileWriter
 
 from enterprises.models import AnnualFigure, Classification, Enterprise
 
@@ -66,6 +70,11 @@ def defer_gin_merges() -> None:
 
 # --- COPY ----------------------------------------------------------------------------------------------------------
 
+# PostgreSQL's binary COPY stream (see COPY, "Binary Format"): a signature and two empty 32-bit header fields, the
+# tuples, and a 16-bit -1 as trailer.
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
+
 
 class CopyInto:
     """`COPY table (columns) FROM STDIN (FORMAT BINARY)` for a model, prepared once: the columns a caller does not
@@ -96,16 +105,41 @@ class CopyInto:
     def run(self, raw_cursor, rows) -> None:
         """Stream `rows` (tuples in `columns` order) through a psycopg cursor; the server indexes them as they
         arrive."""
-        extra = self.extra
         with raw_cursor.copy(self.sql) as copy:
             copy.set_types(self.types)
-            write = copy.write_row
-            if extra:
-                for row in rows:
-                    write(row + extra)
-            else:
-                for row in rows:
-                    write(row)
+            self._write_rows(copy, rows)
+
+    def encode(self, raw_cursor, rows) -> bytes:
+        """`rows` in COPY's binary tuple format, without the stream's header and trailer: encoded on this thread,
+        sent later by `send`. `raw_cursor` only lends its type adapters; nothing is executed."""
+        buffer = io.BytesIO()
+        with psycopg.Copy(raw_cursor, binary=True, writer=FileWriter(buffer)) as copy:
+            copy.set_types(self.types)
+            self._write_rows(copy, rows)
+        data = buffer.getbuffer()
+        if len(data) == len(COPY_HEADER) + len(COPY_TRAILER):
+            return b""
+        assert data[:len(COPY_HEADER)] == COPY_HEADER and data[-len(COPY_TRAILER):] == COPY_TRAILER
+        return bytes(data[len(COPY_HEADER):-len(COPY_TRAILER)])
+
+    def send(self, raw_cursor, blocks: list[bytes]) -> None:
+        """One COPY of tuples `encode` made."""
+        with raw_cursor.copy(self.sql) as copy:
+            copy.write(COPY_HEADER)
+            for block in blocks:
+                if block:
+                    copy.write(block)
+            copy.write(COPY_TRAILER)
+
+    def _write_rows(self, copy, rows) -> None:
+        extra = self.extra
+        write = copy.write_row
+        if extra:
+            for row in rows:
+                write(row + extra)
+        else:
+            for row in rows:
+                write(row)
 
 
 def insert_rows(model, columns: tuple[str, ...], rows) -> None:
@@ -125,24 +159,25 @@ def insert_rows(model, columns: tuple[str, ...], rows) -> None:
         model.objects.bulk_create(batch)
 
 
-def copy_enterprises(raw_cursor, copy: CopyInto, creates: list[dict], now) -> list[int]:
-    """New firms by one COPY (`copy`: into the registry with ENTERPRISE_ID_COLUMNS) → their ids, in order. The ids
-    are drawn from the table's sequence in one query (its name resolved once, not per row): no RETURNING, no
-    staging table. A code someone else registered meanwhile makes the unique index refuse the COPY."""
-    import psycopg
-
+def draw_ids(raw_cursor, n: int) -> list[int]:
+    """`n` new registry ids from the table's sequence, in one query (its name resolved once, not per row), so new
+    firms can be written by COPY with no RETURNING and no staging table."""
     raw_cursor.execute("SELECT nextval(seq) FROM CAST(pg_get_serial_sequence(%s, 'id') AS regclass) AS seq, "
-                       "generate_series(1, %s)", [Enterprise._meta.db_table, len(creates)])
-    ids = [pk for (pk,) in raw_cursor.fetchall()]
+                       "generate_series(1, %s)", [Enterprise._meta.db_table, n])
+    return [pk for (pk,) in raw_cursor.fetchall()]
+
+
+@contextmanager
+def refused_if_raced():
+    """A code someone else registered since the analysis makes the unique index refuse the COPY."""
     try:
-        copy.run(raw_cursor, ((pk, *enterprise_row(c, now)) for pk, c in zip(ids, creates)))
+        yield
     except psycopg.errors.UniqueViolation:
         raise ImportRefused(RACED) from None
-    return ids
 
 
 def insert_enterprises(creates: list[dict], now) -> dict[str, int]:
-    """New firms → code → id. PostgreSQL: copy_enterprises; SQLite: bulk_create."""
+    """New firms → code → id. PostgreSQL: one binary COPY; SQLite: bulk_create."""
     if not creates:
         return {}
     if connection.vendor != "postgresql":
@@ -153,8 +188,10 @@ def insert_enterprises(creates: list[dict], now) -> dict[str, int]:
         except IntegrityError:
             raise ImportRefused(RACED) from None
         return {o.uscc: o.id for o in objs}
-    with connection.cursor() as cursor:
-        ids = copy_enterprises(cursor.cursor, CopyInto(Enterprise, ENTERPRISE_ID_COLUMNS), creates, now)
+    with connection.cursor() as cursor, refused_if_raced():
+        ids = draw_ids(cursor.cursor, len(creates))
+        CopyInto(Enterprise, ENTERPRISE_ID_COLUMNS).run(
+            cursor.cursor, ((pk, *enterprise_row(c, now)) for pk, c in zip(ids, creates)))
     return {c["uscc"]: pk for pk, c in zip(ids, creates)}
 
 
@@ -162,70 +199,110 @@ def insert_enterprises(creates: list[dict], now) -> dict[str, int]:
 
 
 class NewFirmWriter:
-    """Writes new firms in chunks from a second thread while the caller goes on (PostgreSQL only).
+    """Writes new firms from a second thread while the caller goes on (PostgreSQL only).
 
     Use inside the commit's transaction:
 
         with NewFirmWriter(batch_id, now) as writer:
+            writer.reserve(n)  # ids for at most n new firms
             ...writer.add(create, figure, fact, reason)...  # typically from analyse(new_firms=writer)
 
-    Each chunk becomes, in order: ids from the sequence, the firms, their annual figures, their facts and their
-    "created" change rows, each one COPY. Leaving the block waits for the last chunk and raises the writer's error,
-    if it had one; leaving it by an exception stops the writer first, so the transaction can roll back."""
+    The caller's thread turns every firm into COPY tuples (the firm, its annual figures, its fact, its "created"
+    change) and hands them over HANDOFF firms at a time; the writer's thread only sends bytes, so it hardly ever
+    needs the GIL and the server is fed as fast as the caller validates. The writer takes everything waiting, up to
+    CHUNK firms, each time it is free: the server starts on the file's first firms at once and never idles while
+    firms are ready. Each chunk is four COPYs, one per table. Leaving the block waits for the last chunk and raises
+    the writer's error, if it had one; leaving it by an exception stops the writer first, so the transaction can
+    roll back."""
 
-    CHUNK = 20_000  # fewer, longer COPYs: each statement boundary idles the server for a round trip
+    CHUNK = 20_000  # at most this many firms per COPY: each statement boundary idles the server for a round trip
+    HANDOFF = 500  # firms per handover: cheap for the caller, small enough that the server starts at once
+    BACKLOG = 3 * CHUNK // HANDOFF  # handovers the writer may fall behind before the caller waits (bounds memory)
 
     def __init__(self, batch_id: int, now):
         self.batch_id, self.now, self.source = batch_id, now, f"import:{batch_id}"
-        self.pending: list[tuple] = []
         self.error: BaseException | None = None
+        self.ids: list[int] = []
         # Everything that reads Django's thread-local connection is prepared here, on the caller's thread.
-        self.enterprises = CopyInto(Enterprise, ENTERPRISE_ID_COLUMNS)
-        self.figures = CopyInto(AnnualFigure, FIGURE_COLUMNS)
-        self.facts = CopyInto(Classification, FACT_COLUMNS)
-        self.changes = CopyInto(ImportChange, CHANGE_COLUMNS)
-        self.chunks: queue.Queue = queue.Queue(maxsize=2)  # bounded: the writer never holds the whole file
+        self.tables = (CopyInto(Enterprise, ENTERPRISE_ID_COLUMNS), CopyInto(AnnualFigure, FIGURE_COLUMNS),
+                       CopyInto(Classification, FACT_COLUMNS), CopyInto(ImportChange, CHANGE_COLUMNS))
+        self.pending: tuple[list, ...] = ([], [], [], [])  # rows per table, in `tables` order
+        self.handoffs: queue.Queue = queue.Queue(maxsize=self.BACKLOG)
         self.thread = threading.Thread(target=self._run, name=f"namelist-writer-{batch_id}", daemon=True)
 
     def __enter__(self) -> NewFirmWriter:
         defer_gin_merges()
         self.raw = connection.connection  # psycopg's connection is thread-safe: one statement at a time
+        self.encoder = self.raw.cursor()  # lends its type adapters to `encode`; never executes anything
         self.thread.start()
         return self
+
+    def reserve(self, n: int) -> None:
+        """Ids for up to `n` new firms, drawn before the writing starts (the writer then holds the connection)."""
+        with self.raw.cursor() as cursor:
+            self.ids = draw_ids(cursor, n)[::-1]
 
     def add(self, create: dict, figure: tuple[int, dict] | None, fact: dict, reason: str) -> None:
         """A new firm (the analysis' create), its figures as (year, values) or None, and its fact."""
         if self.error is not None:
             raise self.error
-        self.pending.append((create, figure, fact, reason))
-        if len(self.pending) >= self.CHUNK:
-            self.chunks.put(self.pending)
-            self.pending = []
+        if not self.ids:
+            raise AssertionError("NewFirmWriter.add() beyond the ids reserved")
+        pk, now, source = self.ids.pop(), self.now, self.source
+        firms, figures, facts, changes = self.pending
+        firms.append((pk, *enterprise_row(create, now)))
+        if figure:
+            figures.append(figure_row(pk, figure[0], figure[1], source, now))
+        facts.append(fact_row(pk, fact, reason, source, now))
+        changes.append(created_change_row(self.batch_id, pk, create, now))
+        if len(firms) >= self.HANDOFF:
+            self._hand_off()
+
+    def _hand_off(self) -> None:
+        blocks = tuple(table.encode(self.encoder, rows) for table, rows in zip(self.tables, self.pending))
+        self.handoffs.put((len(self.pending[0]), blocks))
+        self.pending = ([], [], [], [])
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None and self.pending:
-            self.chunks.put(self.pending)
-        self.pending = []
-        self.chunks.put(None)
-        self.thread.join()
+        try:
+            if exc_type is None and self.pending[0]:
+                self._hand_off()
+        finally:
+            self.pending = ([], [], [], [])
+            self.handoffs.put(None)
+            self.thread.join()
+            self.encoder.close()
         if exc_type is None and self.error is not None:
             raise self.error
         return False
 
     def _run(self) -> None:
-        while (chunk := self.chunks.get()) is not None:
+        finished = False
+        while not finished:
+            handoff = self.handoffs.get()
+            if handoff is None:
+                break
+            firms, chunk = handoff[0], [handoff[1]]
+            while firms < self.CHUNK:  # and whatever else is waiting
+                try:
+                    handoff = self.handoffs.get_nowait()
+                except queue.Empty:
+                    break
+                if handoff is None:
+                    finished = True
+                    break
+                firms += handoff[0]
+                chunk.append(handoff[1])
             if self.error is None:
                 try:
                     self._write(chunk)
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by add()/__exit__
                     self.error = exc
 
-    def _write(self, chunk: list[tuple]) -> None:
-        now, source = self.now, self.source
+    def _write(self, chunk: list[tuple[bytes, ...]]) -> None:
         with self.raw.cursor() as cursor:
-            ids = copy_enterprises(cursor, self.enterprises, [create for create, _, _, _ in chunk], now)
-            pairs = list(zip(ids, chunk))
-            self.figures.run(cursor, (figure_row(pk, fig[0], fig[1], source, now)
-                                      for pk, (_, fig, _, _) in pairs if fig))
-            self.facts.run(cursor, (fact_row(pk, f, reason, source, now) for pk, (_, _, f, reason) in pairs))
-            self.changes.run(cursor, (created_change_row(self.batch_id, pk, c, now) for pk, (c, _, _, _) in pairs))
+            for i, table in enumerate(self.tables):
+                blocks = [handoff[i] for handoff in chunk if handoff[i]]
+                if blocks:
+                    with refused_if_raced():
+                        table.send(cursor, blocks)
