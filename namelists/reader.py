@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
+
+from . import xlsx_parts
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -119,15 +122,19 @@ def read_workbook(data: bytes, kind: str) -> list[Sheet]:
             raise FileRejected("文件已加密（设置了打开密码），请取消密码后重新上传") from None
         raise FileRejected(f"文件已损坏或不是有效的 {'.xlsx' if kind == 'xlsx' else '.xls'} 文件") from None
     sheets = []
+    archive = zipfile.ZipFile(io.BytesIO(data)) if kind == "xlsx" else None
+    large = xlsx_parts.large_sheets(archive) if archive else {}
     try:
         for meta in wb.sheets_metadata:
             if str(getattr(meta, "typ", "WorkSheet")).endswith("ChartSheet"):
                 continue
-            sheet = wb.get_sheet_by_name(meta.name)
-            rows = _compact_rows(sheet)
+            rows, part = _read_in_parts(archive, large[meta.name], meta.name) if meta.name in large else ([], None)
+            if part is None:
+                part = wb.get_sheet_by_name(meta.name)
+                rows = _compact_rows(part, {})
             merged = []
             try:
-                merged = list(sheet.merged_cell_ranges or [])
+                merged = list(part.merged_cell_ranges or [])  # a sheet's tail lists them: a split sheet's last part
             except Exception:  # .xls merged ranges are not always available; title merges matter little
                 merged = []
             sheets.append(Sheet(meta.name, rows, merged))
@@ -140,21 +147,50 @@ def read_workbook(data: bytes, kind: str) -> list[Sheet]:
             wb.close()
         except Exception:
             pass
+        if archive is not None:
+            archive.close()
     return sheets
+
+
+def _read_in_parts(archive: zipfile.ZipFile, member: str, name: str) -> tuple[list[tuple], object | None]:
+    """A large sheet read on two cores (see xlsx_parts) → its rows and last part, or ([], None) to read it whole."""
+    rows: list[tuple] = []
+    seen: dict[str, str] = {}
+    part = None
+    parts = xlsx_parts.read_in_parts(archive, member, name)
+    try:
+        for part in parts:
+            rows += _compact_rows(part, seen, skip=len(rows))
+    except xlsx_parts.Unsplittable:
+        return [], None
+    finally:
+        parts.close()  # stops the parsing and removes the parts at once, also when a part was refused
+    _pad_right(rows)
+    return rows, part
 
 
 INTERN_MAX_LENGTH = 12
 
 
-def _compact_rows(sheet) -> list[tuple]:
-    """The sheet's rows as tuples, numbered as Excel numbers them. A short text repeated down a column (street,
-    community, industry, 营业状态…) becomes one shared object instead of one per row: a 100,000-row, 30-column
-    list then takes ~110 MB of Python objects instead of ~250 MB."""
+def _compact_rows(sheet, seen: dict[str, str], skip: int = 0) -> list[tuple]:
+    """The sheet's rows as tuples, numbered as Excel numbers them, from row `skip` on (a later part of a sheet read
+    in parts: its earlier rows are the earlier parts'). A short text repeated down a column (street, community,
+    industry, 营业状态…) becomes one shared object (`seen`) instead of one per row: a 100,000-row, 30-column list
+    then takes ~110 MB of Python objects instead of ~250 MB."""
+    if sheet.start and sheet.start[0] < skip:
+        raise xlsx_parts.Unsplittable("parts overlap: the sheet's rows are not in order")
     pad = ("",) * sheet.start[1] if sheet.start else ()  # iter_rows() starts at row 0 but at the first used column
-    seen: dict[str, str] = {}
     share = seen.setdefault
     return [pad + tuple([share(v, v) if type(v) is str and len(v) <= INTERN_MAX_LENGTH else v for v in row])
-            for row in sheet.iter_rows()]
+            for row in itertools.islice(sheet.iter_rows(), skip, None)]
+
+
+def _pad_right(rows: list[tuple]) -> None:
+    """Rows of one width, as a sheet read whole has them: a part whose last columns are empty is narrower."""
+    width = max(map(len, rows), default=0)
+    for i, row in enumerate(rows):
+        if len(row) < width:
+            rows[i] = row + ("",) * (width - len(row))
 
 
 def fill_merged(sheet: Sheet) -> None:

@@ -62,3 +62,4 @@ def test_a_record_is_handed_on_once_when_final_with_its_duplicates_merged():
     assert dict(handed) == {a: {"name": "甲公司新名", "address": "一路"}, b: {"name": "乙公司", "address": "二路"},
                             c: {"name": "丙公司", "address": "三路"}}
     assert set(parsed.records) == {a, b, c} and parsed.duplicates == 2
+    assert all(record.values is None for record in parsed.records.values())  # freed once handed on
