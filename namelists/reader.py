@@ -122,7 +122,7 @@ def read_workbook(data: bytes, kind: str) -> list[Sheet]:
             raise FileRejected("文件已加密（设置了打开密码），请取消密码后重新上传") from None
         raise FileRejected(f"文件已损坏或不是有效的 {'.xlsx' if kind == 'xlsx' else '.xls'} 文件") from None
     sheets = []
-    archive = zipfile.ZipFile(io.BytesIO(data)) if kind == "xlsx" else None
+    archive = zipfile.ZipFile(io.BytesIO(data)) if kind == "xlsx" else None  # check_zip() has opened it already
     large = xlsx_parts.large_sheets(archive) if archive else {}
     try:
         for meta in wb.sheets_metadata:

@@ -6,8 +6,9 @@ sheet, so its XML is cut at row boundaries into parts of about PART_BYTES; each 
 have calamine parse the parts at once. The first part is parsed while the rest is still being cut.
 
 Every `<row>` of the sheet carries its Excel number (`r="…"`), so each part's rows keep their numbers and the
-parts simply follow each other. Whatever this does not expect (a namespace prefix, a row without its number, a
-part calamine refuses) gives `Unsplittable`, and the caller reads the sheet whole, as before.
+parts simply follow each other. Whatever this does not expect (a namespace prefix, a row without its number, rows
+out of order, a part calamine refuses, a full disk) gives `Unsplittable`, and the caller reads the sheet whole, as
+before. The parts live only while they are parsed; the folder is removed in every case.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ PART_END = b"</sheetData></worksheet>"
 ROW_NAME_ENDS = (b" ", b">", b"/", b"\n", b"\r", b"\t")
 ROW_NUMBER = re.compile(rb'\sr="\d+"')
 DIMENSION = re.compile(rb"<dimension [^>]*/>")
+# What a damaged archive or a full disk raises while its members are read or the parts written.
+BROKEN = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError, ValueError)
 
 
 class Unsplittable(Exception):
@@ -43,7 +46,7 @@ def large_sheets(archive: zipfile.ZipFile) -> dict[str, str]:
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError):
+    except (KeyError, ElementTree.ParseError, *BROKEN):  # the whole read tells the user what is wrong
         return {}
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{PKG_REL_NS}Relationship")}
     sizes = {info.filename: info.file_size for info in archive.infolist()}
@@ -71,15 +74,16 @@ def read_in_parts(archive: zipfile.ZipFile, member: str, sheet_name: str):
     size = archive.getinfo(member).file_size
     pairs = max(1, round(size / (2 * PART_BYTES)))
     part_bytes = size // (2 * pairs) + 1
-    folder = Path(tempfile.mkdtemp(prefix="namelist-"))
-    others = [(info.filename, archive.read(info)) for info in archive.infolist() if info.filename != member]
     futures: list[Future] = []  # parts not yet handed on (a part handed on is the caller's to free)
+    folder = None
     try:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="namelist-read") as pool:
             try:
+                folder = Path(tempfile.mkdtemp(prefix="namelist-"))
+                others = [(info.filename, archive.read(info)) for info in archive.infolist() if info.filename != member]
                 for path in _cut(archive, member, others, folder, part_bytes):
                     futures.append(pool.submit(parse, path))
-            except (OSError, EOFError, zlib.error, zipfile.BadZipFile):  # a full disk, a corrupt member…
+            except BROKEN:  # a corrupt member, a full disk…
                 raise Unsplittable from None  # …the whole read says which, in the user's words
             while futures:
                 try:
@@ -90,7 +94,8 @@ def read_in_parts(archive: zipfile.ZipFile, member: str, sheet_name: str):
     finally:
         for future in futures:
             future.cancel()
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _cut(archive: zipfile.ZipFile, member: str, others: list[tuple[str, bytes]], folder: Path, part_bytes: int):
