@@ -143,7 +143,11 @@ def child_import(path: str) -> dict:
     t = time.perf_counter()
 
     def progress_for(batch_id):
-        return lambda pct, note: phases.append((round(time.perf_counter() - t, 2), note))
+        def record(pct, note):  # when each phase begins: a phase's repeated progress reports are not new phases
+            if not phases or phases[-1][1] != note:
+                phases.append((round(time.perf_counter() - t, 2), note))
+
+        return record
 
     services._progress_for = progress_for  # record when each phase starts
     batch = services.create_batch(None, data, Path(path).name, "sishang", 2025)

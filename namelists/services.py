@@ -183,8 +183,17 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     code_col = next(c for c, f in detection.mapping.items() if f == "uscc")
     rows_per_code = count_codes(sheet.rows, detection.header_row, code_col)
     differ = _Differ(list(rows_per_code), list_kind, year, street, detection, file_name, new_firms)
+    step, diffed = max(len(rows_per_code) // 10, 1000), 0  # the bar moves from 20 % to 60 % in tenths of the firms
+
+    def diff(record: Record) -> None:
+        nonlocal diffed
+        differ.add(record)
+        diffed += 1
+        if diffed % step == 0:
+            progress(20 + 40 * diffed // len(rows_per_code), "校验数据与比对现有数据")
+
     parsed = parse_rows(sheet.rows, detection.header_row, detection.headers, detection.mapping, IndustryTable(),
-                        rows_per_code, differ.add)
+                        rows_per_code, diff)
     plan, issues = differ.finish(parsed, close_missing)
     for issue in issues:
         parsed.raw_rows.setdefault(issue.row, sheet.rows[issue.row - 1] if issue.row - 1 < len(sheet.rows) else [])
@@ -203,7 +212,8 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
         "field_changes": sum(1 for c in plan.changes if c["action"] == "updated"),
         "year": year,
     }
-    progress(60, "预览完成")
+    # A commit goes on writing the new firms handed to its writer; a preview is done.
+    progress(60, "预览完成" if new_firms is None else "写入企业")
     return Analysis(detection, parsed, plan, all_issues, year, counts)
 
 

@@ -63,3 +63,23 @@ def test_a_record_is_handed_on_once_when_final_with_its_duplicates_merged():
                             c: {"name": "丙公司", "address": "三路"}}
     assert set(parsed.records) == {a, b, c} and parsed.duplicates == 2
     assert all(record.values is None for record in parsed.records.values())  # freed once handed on
+
+
+def test_the_progress_bar_moves_while_a_large_list_is_validated(db):
+    """A 100,000-row list takes seconds between "校验" and the writes: the bar must move in between, not sit at 20 %."""
+    import random
+
+    from namelists import services
+    from tests.namelists.factories import csv_bytes, guangming_streets, make_code
+
+    guangming_streets()
+    rng = random.Random(3)
+    rows = [["统一社会信用代码", "企业名称", "所属街道"]]
+    rows += [[make_code(rng), f"深圳市第{i}号科技有限公司", "光明街道"] for i in range(3000)]
+    reports: list = []
+    services.analyse(csv_bytes(rows), "名录.csv", "sishang", 2025, None,
+                     progress=lambda pct, note: reports.append((pct, note)))
+
+    validating = [pct for pct, note in reports if note == "校验数据与比对现有数据"]
+    assert validating[0] == 20 and len(validating) >= 3 and all(20 < pct <= 60 for pct in validating[1:])
+    assert validating == sorted(validating) and reports[-1] == (60, "预览完成")
