@@ -13,6 +13,7 @@ before. The parts live only while they are parsed; the folder is removed in ever
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
@@ -76,24 +77,23 @@ def read_in_parts(archive: zipfile.ZipFile, member: str, sheet_name: str):
     part_bytes = size // (2 * pairs) + 1
     futures: list[Future] = []  # parts not yet handed on (a part handed on is the caller's to free)
     folder = None
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="namelist-read")
     try:
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="namelist-read") as pool:
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="namelist-"))
+            others = [(info.filename, archive.read(info)) for info in archive.infolist() if info.filename != member]
+            for path in _cut(archive, member, others, folder, part_bytes):
+                futures.append(pool.submit(parse, path))
+        except BROKEN:  # a corrupt member, a full disk…
+            raise Unsplittable from None  # …the whole read says which, in the user's words
+        while futures:
             try:
-                folder = Path(tempfile.mkdtemp(prefix="namelist-"))
-                others = [(info.filename, archive.read(info)) for info in archive.infolist() if info.filename != member]
-                for path in _cut(archive, member, others, folder, part_bytes):
-                    futures.append(pool.submit(parse, path))
-            except BROKEN:  # a corrupt member, a full disk…
-                raise Unsplittable from None  # …the whole read says which, in the user's words
-            while futures:
-                try:
-                    sheet = futures.pop(0).result()
-                except Exception:  # a part calamine refuses: reading the whole sheet tells what is wrong
-                    raise Unsplittable from None
-                yield sheet
+                sheet = futures.pop(0).result()
+            except Exception:  # a part calamine refuses: reading the whole sheet tells what is wrong
+                raise Unsplittable from None
+            yield sheet
     finally:
-        for future in futures:
-            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)  # parts not started are dropped, the running ones end first
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -109,19 +109,22 @@ def _cut(archive: zipfile.ZipFile, member: str, others: list[tuple[str, bytes]],
         opening = DIMENSION.sub(b"", head[:start + len(SHEET_DATA)])
         number = 0
         part = _Part(folder, number, member, others, opening + head[start + len(SHEET_DATA):])
-        while chunk := source.read(READ_SIZE):
-            cut = _row_start(chunk) if part.size >= part_bytes else -1
-            if cut < 0:
-                part.write(chunk)
-                continue
-            part.write(chunk[:cut])
-            yield part.close(PART_END)
-            number += 1
-            part = _Part(folder, number, member, others, opening)
-            part.write(chunk[cut:])
-        if number == 0:
-            raise Unsplittable("no row to cut at")
-        yield part.close(b"")
+        try:
+            while chunk := source.read(READ_SIZE):
+                cut = _row_start(chunk) if part.size >= part_bytes else -1
+                if cut < 0:
+                    part.write(chunk)
+                    continue
+                part.write(chunk[:cut])
+                yield part.close(PART_END)
+                number += 1
+                part = _Part(folder, number, member, others, opening)
+                part.write(chunk[cut:])
+            if number == 0:
+                raise Unsplittable("no row to cut at")
+            yield part.close(b"")
+        finally:
+            part.discard()
 
 
 def _row_start(chunk: bytes) -> int:
@@ -155,6 +158,12 @@ class _Part:
     def write(self, data: bytes) -> None:
         self.sheet.write(data)
         self.size += len(data)
+
+    def discard(self) -> None:
+        """Let go of a part an error left half-written (its folder is removed anyway); a closed part is left as is."""
+        with contextlib.suppress(Exception):
+            self.sheet.close()
+            self.archive.close()
 
     def close(self, ending: bytes) -> Path:
         self.sheet.write(ending)

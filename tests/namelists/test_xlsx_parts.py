@@ -76,6 +76,22 @@ def test_a_sheet_whose_rows_carry_no_number_is_read_whole(small_parts, monkeypat
     assert reader.read_file(data, "list.xlsx")[1].rows == read_whole(data, monkeypatch)[1].rows
 
 
+def test_a_sheet_whose_rows_are_out_of_order_is_read_whole(small_parts, monkeypatch, tmp_path):
+    def move_row_5_to_the_end(xml: bytes) -> bytes:
+        row = re.search(rb'<row r="5".*?</row>', xml).group(0)
+        return xml.replace(row, b"").replace(b"</sheetData>", row + b"</sheetData>")
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    data = _rewrite_sheet(excel_like_workbook(), move_row_5_to_the_end)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert reader._read_in_parts(archive, "xl/worksheets/sheet2.xml", "名录") == ([], None)  # parts overlap
+    rows = reader.read_file(data, "list.xlsx")[1].rows
+
+    assert rows == read_whole(data, monkeypatch)[1].rows
+    assert rows[4][1] == "91440300MA50000002"  # Excel row 5 in its place
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_sheet_written_with_a_namespace_prefix_is_read_whole(small_parts):
     data = _rewrite_sheet(excel_like_workbook(), lambda xml: xml.replace(b"<sheetData>", b"<x:sheetData>"))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
