@@ -44,14 +44,48 @@ def excel_like_workbook(rows: int = 400) -> bytes:
     return out.getvalue()
 
 
+def with_shared_strings(data: bytes) -> bytes:
+    """The workbook as Excel itself writes text: each distinct string once in xl/sharedStrings.xml, cells by index
+    (openpyxl writes inline strings)."""
+    strings: dict[bytes, int] = {}
+
+    def share(match: re.Match) -> bytes:
+        index = strings.setdefault(match[2], len(strings))
+        return match[1] + b' t="s"><v>' + str(index).encode() + b"</v></c>"
+
+    def sheet(xml: bytes) -> bytes:
+        return re.sub(rb'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t>(.*?)</t></is></c>', share, xml)
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                content = sheet(content)
+            elif info.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                                          b'application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings'
+                                          b'+xml"/></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://schemas.'
+                                          b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                                          b'Target="sharedStrings.xml"/></Relationships>')
+            dst.writestr(info.filename, content)
+        items = b"".join(b"<si><t>" + text + b"</t></si>" for text in strings)
+        dst.writestr("xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                     b'main" count="%d" uniqueCount="%d">' % (len(strings), len(strings)) + items + b"</sst>")
+    return out.getvalue()
+
+
 def read_whole(data: bytes, monkeypatch) -> list[reader.Sheet]:
     with monkeypatch.context() as m:
         m.setattr(xlsx_parts, "SPLIT_FROM", 10**12)
         return reader.read_file(data, "list.xlsx")
 
 
-def test_a_sheet_read_in_parts_has_exactly_the_rows_and_merges_of_the_whole_read(small_parts, monkeypatch):
-    data = excel_like_workbook()
+@pytest.mark.parametrize("strings", ["shared", "inline"])
+def test_a_sheet_read_in_parts_has_exactly_the_rows_and_merges_of_the_whole_read(small_parts, monkeypatch, strings):
+    data = with_shared_strings(excel_like_workbook()) if strings == "shared" else excel_like_workbook()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         member = xlsx_parts.large_sheets(archive)["名录"]
         parts = list(xlsx_parts.read_in_parts(archive, member, "名录"))
@@ -61,6 +95,7 @@ def test_a_sheet_read_in_parts_has_exactly_the_rows_and_merges_of_the_whole_read
     whole = read_whole(data, monkeypatch)
 
     assert [s.name for s in split] == ["说明", "名录"]
+    assert split[1].rows[1][:3] == ("序号", "统一社会信用代码", "单位详细名称")
     assert split[1].rows == whole[1].rows
     assert split[1].merged == whole[1].merged == [((0, 0), (0, 5))]
     assert split[1].rows[3][4] == dt.date(2020, 1, 2)  # dates keep their style across parts
