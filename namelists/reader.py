@@ -29,6 +29,7 @@ class Sheet:
     name: str
     rows: list[tuple | list]  # row i is Excel row i + 1 (leading empty rows kept so numbers match what the user sees)
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    parts: int = 1  # how many parts it was read in, on two cores (see xlsx_parts)
 
 
 def sniff(data: bytes, filename: str = "") -> str:
@@ -128,16 +129,17 @@ def read_workbook(data: bytes, kind: str) -> list[Sheet]:
         for meta in wb.sheets_metadata:
             if str(getattr(meta, "typ", "WorkSheet")).endswith("ChartSheet"):
                 continue
-            rows, part = _read_in_parts(archive, large[meta.name], meta.name) if meta.name in large else ([], None)
+            rows, part, parts = (_read_in_parts(archive, large[meta.name], meta.name) if meta.name in large
+                                 else ([], None, 0))
             if part is None:
-                part = wb.get_sheet_by_name(meta.name)
+                part, parts = wb.get_sheet_by_name(meta.name), 1
                 rows = _compact_rows(part, {})
             merged = []
             try:
                 merged = list(part.merged_cell_ranges or [])  # a sheet's tail lists them: a split sheet's last part
             except Exception:  # .xls merged ranges are not always available; title merges matter little
                 merged = []
-            sheets.append(Sheet(meta.name, rows, merged))
+            sheets.append(Sheet(meta.name, rows, merged, parts))
     except FileRejected:
         raise
     except Exception:
@@ -152,21 +154,22 @@ def read_workbook(data: bytes, kind: str) -> list[Sheet]:
     return sheets
 
 
-def _read_in_parts(archive: zipfile.ZipFile, member: str, name: str) -> tuple[list[tuple], object | None]:
-    """A large sheet read on two cores (see xlsx_parts) → its rows and last part, or ([], None) to read it whole."""
+def _read_in_parts(archive: zipfile.ZipFile, member: str, name: str) -> tuple[list[tuple], object | None, int]:
+    """A large sheet read on two cores (see xlsx_parts) → its rows, last part and number of parts, or ([], None, 0)
+    to read it whole."""
     rows: list[tuple] = []
     seen: dict[str, str] = {}
-    part = None
+    part, count = None, 0
     parts = xlsx_parts.read_in_parts(archive, member, name)
     try:
-        for part in parts:
+        for count, part in enumerate(parts, start=1):
             rows += _compact_rows(part, seen, skip=len(rows))
     except xlsx_parts.Unsplittable:
-        return [], None
+        return [], None, 0
     finally:
         parts.close()  # stops the parsing and removes the parts at once, also when a part was refused
     _pad_right(rows)
-    return rows, part
+    return rows, part, count
 
 
 INTERN_MAX_LENGTH = 12
@@ -215,6 +218,8 @@ def read_file(data: bytes, filename: str = "") -> list[Sheet]:
     if kind == "xlsx":
         check_zip(data)
         sheets = read_workbook(data, kind)
+        if any(sheet.parts > 1 for sheet in sheets):
+            xlsx_parts.give_back_memory()  # the parts, parsed on other threads, are all freed by now
     elif kind == "xls":
         sheets = read_workbook(data, kind)
     else:

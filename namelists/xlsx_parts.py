@@ -14,6 +14,7 @@ before. The parts live only while they are parsed; the folder is removed in ever
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import re
 import shutil
 import tempfile
@@ -96,6 +97,16 @@ def read_in_parts(archive: zipfile.ZipFile, member: str, sheet_name: str):
         pool.shutdown(wait=True, cancel_futures=True)  # parts not started are dropped, the running ones end first
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def give_back_memory() -> None:
+    """Return to the system what the parsing threads freed. glibc keeps memory freed by a thread in that thread's
+    arena, where the rest of the import, on the caller's thread, cannot reuse it: for a 100,000-row list read in
+    parts that is ~100–200 MB more at the import's peak. Only glibc has malloc_trim; elsewhere this does nothing."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _cut(archive: zipfile.ZipFile, member: str, others: list[tuple[str, bytes]], folder: Path, part_bytes: int):

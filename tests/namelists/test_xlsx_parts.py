@@ -94,7 +94,7 @@ def test_a_sheet_read_in_parts_has_exactly_the_rows_and_merges_of_the_whole_read
     split = reader.read_file(data, "list.xlsx")
     whole = read_whole(data, monkeypatch)
 
-    assert [s.name for s in split] == ["说明", "名录"]
+    assert [(s.name, s.parts) for s in split] == [("说明", 1), ("名录", len(parts))]
     assert split[1].rows[1][:3] == ("序号", "统一社会信用代码", "单位详细名称")
     assert split[1].rows == whole[1].rows
     assert split[1].merged == whole[1].merged == [((0, 0), (0, 5))]
@@ -119,7 +119,7 @@ def test_a_sheet_whose_rows_are_out_of_order_is_read_whole(small_parts, monkeypa
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     data = _rewrite_sheet(excel_like_workbook(), move_row_5_to_the_end)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert reader._read_in_parts(archive, "xl/worksheets/sheet2.xml", "名录") == ([], None)  # parts overlap
+        assert reader._read_in_parts(archive, "xl/worksheets/sheet2.xml", "名录") == ([], None, 0)  # parts overlap
     rows = reader.read_file(data, "list.xlsx")[1].rows
 
     assert rows == read_whole(data, monkeypatch)[1].rows
@@ -168,3 +168,12 @@ def test_a_damaged_workbook_read_in_parts_is_refused_cleanly_or_read(small_parts
         except reader.FileRejected:
             pass
         assert list(tmp_path.iterdir()) == []
+
+
+def test_memory_the_parsing_threads_freed_is_given_back_after_a_read_in_parts(small_parts, monkeypatch):
+    calls: list = []
+    monkeypatch.setattr(xlsx_parts, "give_back_memory", lambda: calls.append(1))
+    reader.read_file(excel_like_workbook(rows=3), "small.xlsx")  # under SPLIT_FROM: read whole
+    assert calls == []
+    reader.read_file(excel_like_workbook(), "large.xlsx")
+    assert calls == [1]
