@@ -105,7 +105,7 @@ def give_back_memory() -> None:
     parts that is ~100–200 MB more at the import's peak. Only glibc has malloc_trim; elsewhere this does nothing."""
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no glibc (musl, macOS), or no CDLL(None) (Windows)
         pass
 
 
