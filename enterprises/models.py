@@ -131,11 +131,13 @@ class Enterprise(models.Model):
     # Pinyin initials of the name ("szsxxkj" for 深圳市星下科技), for search from a phone keyboard. Searched by
     # substring, which only the trigram index serves (migration 0002), so no btree of its own.
     name_initials = models.CharField(_("名称拼音首字母"), max_length=200, blank=True)
-    # No single-column index: enterprise_street_name_idx and enterprise_street_comm_idx both lead with street_id.
+    # No single-column index: enterprise_street_name_idx leads with street_id.
     # A name-list import writes every index of this table 100,000 times, so each redundant one is paid there.
     street = models.ForeignKey(
         "crm.Street", on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("街道"), db_index=False
     )
+    # Its own index serves every community query: a community lies in one street, so a (street, community) index
+    # added nothing but a btree insert per imported firm.
     community = models.ForeignKey(
         "crm.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="enterprises",
         verbose_name=_("社区"),
@@ -170,7 +172,6 @@ class Enterprise(models.Model):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["street", "name"], name="enterprise_street_name_idx"),
-            models.Index(fields=["street", "community"], name="enterprise_street_comm_idx"),
             # Keyset pagination for district-wide users (street users use street_name + pk).
             models.Index(fields=["name", "id"], name="enterprise_name_id_idx"),
             models.Index(fields=["park"], condition=models.Q(park__isnull=False), name="enterprise_park_idx"),
