@@ -1,7 +1,7 @@
 """Set-based writes of an import: binary COPY on PostgreSQL, bulk_create on SQLite.
 
 `NewFirmWriter` writes new firms from a second thread while the commit is still validating and diffing the rest of
-the file. PostgreSQL does the heavy part of an import (heap, eight btrees, two trigram GIN indexes, key checks) in
+the file. PostgreSQL does the heavy part of an import (heap, seven btrees, two trigram GIN indexes, key checks) in
 its own process, so the two cores work at once instead of taking turns. It shares the commit's connection, and so
 its transaction: a failure anywhere rolls everything back.
 """
