@@ -123,12 +123,11 @@ class CopyInto:
         return bytes(data[len(COPY_HEADER):-len(COPY_TRAILER)])
 
     def send(self, raw_cursor, blocks: list[bytes]) -> None:
-        """One COPY of tuples `encode` made."""
+        """One COPY of tuples `encode` made (non-empty blocks: the caller skips a table with nothing to send)."""
         with raw_cursor.copy(self.sql) as copy:
             copy.write(COPY_HEADER)
             for block in blocks:
-                if block:
-                    copy.write(block)
+                copy.write(block)
             copy.write(COPY_TRAILER)
 
     def _write_rows(self, copy, rows) -> None:
