@@ -74,6 +74,8 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("街道领导")
     DEPARTMENT = "department", _("部门经办人")
     ADMIN = "admin", _("系统管理员")
+    # 区级领导/区职能部门: sees every street read-only (economy, targets, dashboards); changes nothing.
+    DISTRICT = "district", _("区级领导")
 
 
 class User(AbstractUser):
