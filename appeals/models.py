@@ -1,14 +1,17 @@
 """企业诉求: appeals, their event log, department handling, extensions, SLA policies and clocks.
 
-The rules live in appeals/services.py; these tables keep the invariants (one clock per appeal, metric and
+The rules live in the appeals/services/ package; these tables keep the invariants (one clock per appeal, metric and
 round; one open handling row per department) and the denormalised first-round outcomes the dashboard counts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -195,6 +198,9 @@ class Appeal(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("appeals:detail", args=[self.pk])
+
     @property
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
@@ -367,6 +373,17 @@ class SlaClock(models.Model):
     @property
     def is_extended(self) -> bool:
         return self.original_due_at is not None
+
+    def light(self, now: dt.datetime) -> str:
+        """The one SLA light of a clock: red breached or running past due · yellow running past its warning
+        share · green running or met · grey cancelled. The appeal's light (services.light) is built from these."""
+        if self.state == self.State.BREACHED or (self.state == self.State.RUNNING and now > self.due_at):
+            return "red"
+        if self.state == self.State.RUNNING and now >= self.warn_at:
+            return "yellow"
+        if self.state in (self.State.RUNNING, self.State.MET):
+            return "green"
+        return "grey"
 
     @property
     def outcome(self) -> str:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from appeals.models import Appeal, DeadlineMove, DepartmentTask, ExtensionRequest, SlaClock
+from appeals.services.clocks import light
+from crm.models import Role
 from crm.services.workcalendar import local_tz
 
 S = Appeal.Status
@@ -171,8 +174,6 @@ def page(qs: QuerySet, after: str | None) -> tuple[list[Appeal], str | None]:
     clocks: dict[int, list[SlaClock]] = {}
     for clock in SlaClock.objects.filter(appeal_id__in=[r.pk for r in rows]):
         clocks.setdefault(clock.appeal_id, []).append(clock)
-    from appeals.services import light
-
     for row in rows:
         row.light = light(row, clocks.get(row.pk, []))
     return rows, next_key
@@ -219,8 +220,6 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
 def _trends(user, base, aggregates, now: dt.datetime) -> dict:
     """A year by month and 26 weeks by week. Past periods do not change, so the series is cached for ten
     minutes per scope: scanning a year of appeals on every view would cost more than the rest of the page."""
-    from django.core.cache import cache
-
     cache_key = f"appeals:trends:{user.role}:{user.street_id}:{user.department_id}:{now.astimezone(local_tz()).date()}"
     cached = cache.get(cache_key)
     if cached is not None:
@@ -249,7 +248,7 @@ def _pct(n, d):
 
 def department_queue(user) -> QuerySet:
     tasks = DepartmentTask.objects.filter(appeal__in=Appeal.objects.visible_to(user).values("pk"))
-    if user.role == "department":
+    if user.role == Role.DEPARTMENT:
         tasks = tasks.filter(department_id=user.department_id)
     return (tasks.filter(state__in=DepartmentTask.OPEN_STATES).select_related("appeal", "appeal__enterprise",
                                                                                "department")

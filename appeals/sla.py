@@ -7,6 +7,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.db.models import Q
+
+from appeals.models import SlaPolicy
 from crm.services.workcalendar import WorkCalendar, local_tz
 
 METRICS = ("sign", "response", "resolution", "followup")
@@ -74,10 +77,6 @@ class Targets:
 
 def targets_for(category_id: int | None, urgency: str) -> Targets:
     """The most specific policy: category+urgency, category, urgency, the default row, then built-in defaults."""
-    from django.db.models import Q
-
-    from appeals.models import SlaPolicy
-
     rows = {(p.category_id, p.urgency): p
             for p in SlaPolicy.objects.filter(Q(category_id=category_id) | Q(category__isnull=True))}
     for key in ((category_id, urgency), (category_id, ""), (None, urgency), (None, "")):

@@ -11,7 +11,7 @@ def sweep_clocks(pause_for_test: float = 0) -> dict:
 
 
 @shared_task(name="appeals.recompute_open_clocks", acks_late=True)
-def recompute_open_clocks_task(reason: str = "calendar") -> dict:
-    summary = services.recompute_open_clocks(preview=False, reason=reason)
+def recompute_open_clocks_task(reason: str = "calendar", street_id: int | None = None) -> dict:
+    summary = services.recompute_open_clocks(preview=False, reason=reason, street_id=street_id)
     summary.pop("samples", None)
     return summary

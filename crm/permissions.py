@@ -15,6 +15,10 @@ OFFICE_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
 MANAGEMENT_ROLES = (Role.MANAGER, Role.ADMIN)
 # Roles that may see enterprises' personal data (contact phones, emails) unmasked.
 PERSONAL_DATA_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
+# 企业诉求: who opens the appeal pages (their scope decides which appeals), and who reads the oversight pages
+# (dashboard, moved deadlines). Who may do each appeal action is appeals.services.permissions.ACTION_ROLES.
+APPEAL_READ_ROLES = (*OFFICE_ROLES, Role.DEPARTMENT, Role.DISTRICT)
+APPEAL_OVERSIGHT_ROLES = (*MANAGEMENT_ROLES, Role.DISTRICT)
 
 
 def user_has_role(user, roles) -> bool:

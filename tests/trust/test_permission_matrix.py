@@ -166,7 +166,9 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     # 诉求: street roles see their street; a department handler only what was sent to its department.
     ("appeal", "search"):        {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (OK, HIDDEN),   A: (OK, OK)},
     ("appeal", "read"):          {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (OK, HIDDEN),   A: (OK, OK)},
-    ("appeal", "act"):           {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (OK, HIDDEN),   A: (OK, OK)},
+    # (the action is 签收: a statistician or a department handler is refused it by the appeals action table;
+    # every action × role is in tests/appeals/test_action_matrix.py)
+    ("appeal", "act"):           {O: (OK, HIDDEN),   S: (FORBIDDEN, HIDDEN), M: (OK, HIDDEN), D: (FORBIDDEN, HIDDEN), A: (OK, OK)},
     ("appeal_attachment", "read"): {O: (OK, HIDDEN), S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (OK, HIDDEN),   A: (OK, OK)},
     ("appeal_form", "create"):   {O: (OK, OK),       S: (FORBIDDEN,)*2, M: (OK, OK),     D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("transferred_appeal", "list"): {O: (OK, HIDDEN), S: (OK, HIDDEN), M: (OK, HIDDEN),  D: (OK, HIDDEN),   A: (OK, OK)},

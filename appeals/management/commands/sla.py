@@ -1,7 +1,9 @@
 """`manage.py sla replay SCENARIO.json [--now ISO]`: run a timeline through the appeal services in a
 transaction that is rolled back, and print the clocks as one JSON object on the last line.
 
-Exit 2 with one line naming the event when the app would refuse it (or the JSON is unreadable)."""
+An explicit `sign` after a later handling (respond, transfer, extend, resolve …) is redundant - any handling
+signs the appeal - so it is skipped, and a line before the JSON says so. Exit 2 with one line naming the event
+when the app would refuse it (or the JSON is unreadable)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,15 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from appeals import sla
+from appeals import services, sla
+from appeals.models import Appeal, AppealCategory, SlaClock, SlaPolicy
+from crm.models import Department, District, Role, Street, User
 from crm.services.workcalendar import local_tz
+from enterprises.models import Enterprise
 
 ACTIONS = ("create", "sign", "respond", "transfer", "return", "extend", "resolve", "followup")
+# Handling that signs the appeal on the way: a `sign` after one of these has nothing left to do.
+SIGNING_HANDLING = ("respond", "transfer", "return", "extend", "resolve", "followup")
 
 
 class ReplayError(Exception):
@@ -67,14 +74,16 @@ class Command(BaseCommand):
         if options["subcommand"] != "replay":
             raise CommandError("未知子命令")
         try:
-            result = self.replay(options["scenario"], options.get("now"))
+            result, notes = self.replay(options["scenario"], options.get("now"))
         except ReplayError as exc:
             self.stderr.write(str(exc))
             sys.exit(2)
+        for note in notes:
+            self.stdout.write(note)
         self.stdout.write(json.dumps(result, ensure_ascii=False))
 
     # --- the replay ---------------------------------------------------------------------------------------------
-    def replay(self, path: str, now_arg: str | None) -> dict:
+    def replay(self, path: str, now_arg: str | None) -> tuple[dict, list[str]]:
         try:
             with open(path, encoding="utf-8") as handle:
                 scenario = json.load(handle)
@@ -94,20 +103,16 @@ class Command(BaseCommand):
                 raise ReplayError(f"policy.{metric}：{exc}") from exc
         now = parse_instant(now_arg, "--now") if now_arg else None
         holder: dict = {}
+        notes: list[str] = []
         try:
             with transaction.atomic():
-                holder["result"] = self._run(policy, scenario["events"], now)
+                holder["result"] = self._run(policy, scenario["events"], now, notes)
                 raise _Rollback
         except _Rollback:
             pass
-        return holder["result"]
+        return holder["result"], notes
 
-    def _run(self, policy: dict, events: list, now: dt.datetime | None) -> dict:
-        from appeals import services
-        from appeals.models import AppealCategory, SlaClock, SlaPolicy
-        from crm.models import Department, District, Role, Street, User
-        from enterprises.models import Enterprise
-
+    def _run(self, policy: dict, events: list, now: dt.datetime | None, notes: list[str]) -> dict:
         # Throwaway rows, rolled back with everything else.
         district = District.objects.create(code="R00000", name="回放区")
         street = Street.objects.create(district=district, code="R00000001", name="回放街道")
@@ -125,6 +130,7 @@ class Command(BaseCommand):
             return departments[name]
 
         appeal = None
+        handled: set[str] = set()
         previous: dt.datetime | None = None
         for index, event in enumerate(events, start=1):
             if not isinstance(event, dict):
@@ -147,7 +153,10 @@ class Command(BaseCommand):
                         enterprise=enterprise, category=category, description=event.get("description") or "回放诉求",
                         officer=officer, actor=officer, urgency=event.get("urgency", "normal"), at=at)
                 elif action == "sign":
-                    services.sign(appeal, actor=officer, at=at)
+                    if handled & set(SIGNING_HANDLING) and appeal.status != Appeal.Status.NEW:
+                        notes.append(f"{label}：诉求已由此前的办理签收，本次签收无需执行（已忽略）")
+                    else:
+                        services.sign(appeal, actor=officer, at=at)
                 elif action == "respond":
                     services.respond(appeal, actor=officer, comment="首次响应", at=at)
                 elif action == "transfer":
@@ -169,6 +178,7 @@ class Command(BaseCommand):
                     services.record_followup(appeal, actor=officer, result=str(event.get("result")), at=at)
             except services.WorkflowError as exc:
                 raise ReplayError(f"{label}：{exc}") from exc
+            handled.add(action)
         # Clocks are judged as of --now; a --now before the last event would judge a timeline that has not
         # happened yet (a met clock shown as met before it was met), so it is refused like any bad input.
         if now is not None and previous is not None and now < previous:
