@@ -165,3 +165,33 @@ def test_now_before_the_last_event_is_refused_with_exit_2_and_one_line(tmp_path)
 
 def test_now_equal_to_the_last_event_is_accepted(tmp_path):
     assert replay(tmp_path, SPRING_FESTIVAL, "--now", "2026-02-27T10:00+08:00") == EXPECTED
+
+
+@pytest.mark.parametrize("handling", [
+    {"at": "2026-02-13T10:30", "action": "respond"},
+    {"at": "2026-02-13T10:30", "action": "transfer", "department": "住建"},
+    {"at": "2026-02-13T10:30", "action": "resolve"},
+])
+def test_a_sign_after_a_later_handling_is_a_no_op_noted_before_the_json(tmp_path, handling):
+    """Any handling signs the appeal; replaying another system's log that signs afterwards must not stop there."""
+    from io import StringIO
+
+    scenario = {"events": [{"at": "2026-02-13T10:00", "action": "create"}, handling,
+                           {"at": "2026-02-13T11:00", "action": "sign"}]}
+    out = StringIO()
+    call_command("sla", "replay", write(tmp_path, scenario), stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    result = json.loads(lines[-1])
+    assert result["sign"]["state"] == "met" and result["sign"]["at"] == "2026-02-13T10:30:00+08:00"
+    assert len(lines) == 2 and "第 3 个事件（sign）" in lines[0] and "已忽略" in lines[0]
+
+
+def test_a_second_explicit_sign_is_still_refused(tmp_path):
+    from io import StringIO
+
+    events = [{"at": "2026-02-13T10:00", "action": "create"}, {"at": "2026-02-13T10:30", "action": "sign"},
+              {"at": "2026-02-13T11:00", "action": "sign"}]
+    err = StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("sla", "replay", write(tmp_path, {"events": events}), stdout=StringIO(), stderr=err)
+    assert exit_info.value.code == 2 and "第 3 个事件（sign）" in err.getvalue()
