@@ -8,15 +8,16 @@ class AppealsConfig(AppConfig):
 
     def ready(self) -> None:
         from appeals import demo
+        from crm.models import Role
+        from crm.permissions import APPEAL_OVERSIGHT_ROLES, APPEAL_READ_ROLES, MANAGEMENT_ROLES
         from crm.registry import NavItem, registry
 
-        office = ("officer", "statistician", "manager", "admin")
         registry.add_nav(
-            NavItem(_("企业诉求"), "appeals:list", roles=office + ("department",), order=30),
-            NavItem(_("部门待办"), "appeals:queue", roles=("department",), order=31),
-            NavItem(_("SLA看板"), "appeals:dashboard", roles=("manager", "admin"), order=32),
-            NavItem(_("延期审批"), "appeals:extensions", roles=("manager", "admin"), order=33),
-            NavItem(_("时限策略"), "appeals:policies", roles=("admin",), order=34),
+            NavItem(_("企业诉求"), "appeals:list", roles=APPEAL_READ_ROLES, order=30),
+            NavItem(_("部门待办"), "appeals:queue", roles=(Role.DEPARTMENT,), order=31),
+            NavItem(_("SLA看板"), "appeals:dashboard", roles=APPEAL_OVERSIGHT_ROLES, order=32),
+            NavItem(_("延期审批"), "appeals:extensions", roles=MANAGEMENT_ROLES, order=33),
+            NavItem(_("时限策略"), "appeals:policies", roles=(Role.ADMIN,), order=34),
         )
         registry.add_demo(30, "appeals", demo.load)
         registry.add_calendar_follow_up("appeals:recompute", _("预览节假日调整对在办诉求时限的影响"))

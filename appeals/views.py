@@ -25,7 +25,8 @@ from crm.audit import filters_of, log_export
 from crm.models import Department, Role
 from crm.scoping import sees_all_streets
 from crm.permissions import (
-    APPEAL_OVERSIGHT_ROLES, APPEAL_READ_ROLES, MANAGEMENT_ROLES, OFFICE_ROLES, PERSONAL_DATA_ROLES, role_required, user_has_role,
+    APPEAL_OVERSIGHT_ROLES, APPEAL_READ_ROLES, MANAGEMENT_ROLES, OFFICE_ROLES, PERSONAL_DATA_ROLES, role_required,
+    user_has_role,
 )
 from enterprises.models import VisitProblem
 

@@ -151,11 +151,8 @@ def _post_data(action: str, appeal: Appeal, kwargs: dict) -> dict:
 URL_ACTIONS = sorted(set(EXPECTED) - {"decide_extension"})
 
 
-@pytest.mark.parametrize("action", URL_ACTIONS)
-@pytest.mark.parametrize("role", [S, DI, D, O])
+@pytest.mark.parametrize("action, role", [(a, r) for a in URL_ACTIONS for r in ROLES if r not in EXPECTED[a]])
 def test_a_forged_post_by_a_refused_role_is_403_and_changes_nothing(client_for, users, action, role):
-    if role in EXPECTED[action]:
-        pytest.skip(f"{role} may {action}")
     appeal, kwargs = _setup(action, users)
     related = [appeal] + ([kwargs["into"]] if "into" in kwargs else [])
     before = snapshot(*related)

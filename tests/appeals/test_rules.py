@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from appeals import selectors, services
-from appeals.models import Appeal, AppealCategory, ExtensionRequest, SlaClock
+from appeals.models import AppealCategory, ExtensionRequest, SlaClock
 from crm.models import Notification
 from enterprises.models import Visit, VisitProblem
 from tests.appeals.factories import at, make_appeal

@@ -87,7 +87,7 @@ def test_officer_logs_a_visit_raises_an_appeal_department_answers_manager_sees_i
     page.shot("5-transfer")
     form.locator("button").last.click()
     page.wait_for_function("() => !document.querySelector(\"form[action$='/do/transfer/'] select[name=department]\") "
-                           "|| document.body.innerText.includes('操作已完成')")
+                           "|| document.body.innerText.includes('已转办至')")
     assert DepartmentTask.objects.filter(appeal=appeal, department=department_user.department).exists()
 
     # 4. The department handler finds it in the queue, signs and answers.
