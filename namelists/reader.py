@@ -7,6 +7,7 @@ A file that cannot be used raises `FileRejected` with a one-line reason in Chine
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
 import zipfile
@@ -51,6 +52,10 @@ def sniff(data: bytes, filename: str = "") -> str:
     if lowered.lstrip().startswith((b"<html", b"<!doctype", b"<?xml")):
         raise FileRejected("不是电子表格文件（似乎是网页/XML），请在 Excel 中另存为 .xlsx 后上传")
     return "csv"
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def check_size(size: int) -> None:

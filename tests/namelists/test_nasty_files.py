@@ -172,7 +172,7 @@ def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypa
 
     from namelists import writing
 
-    real_insert, real_copy = services.insert_rows, writing.CopyInto.run
+    real_insert, real_copy = writing.insert_rows, writing.CopyInto.run
 
     def boom(model, *args, **kwargs):
         if model is ImportChange:  # the last write of the commit: everything before it must roll back
@@ -185,7 +185,7 @@ def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypa
         return real_copy(self, *args, **kwargs)
 
     batch = services.create_batch(None, nasty_xlsx(), "名录.xlsx", "sishang", street=streets["440311006"])
-    monkeypatch.setattr(services, "insert_rows", boom)
+    monkeypatch.setattr(writing, "insert_rows", boom)
     monkeypatch.setattr(writing.CopyInto, "run", copy_boom)
     with pytest.raises(RuntimeError):
         services.commit_batch(batch.pk)
@@ -197,7 +197,9 @@ def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypa
 def test_a_firm_created_by_someone_else_during_the_commit_fails_the_batch_and_writes_nothing(streets, monkeypatch):
     rows = [["统一社会信用代码", "企业名称", "街道"], [A, "甲公司", "马田街道"], [B, "乙公司", "马田街道"]]
     batch = services.create_batch(None, csv_bytes(rows), "x.csv", "sishang")
-    real_load = services._load_existing
+    from namelists import diff
+
+    real_load = diff.load_existing
 
     def load_then_race(codes, *args):
         found = real_load(codes, *args)
@@ -205,7 +207,7 @@ def test_a_firm_created_by_someone_else_during_the_commit_fails_the_batch_and_wr
         Enterprise.objects.create(uscc=B, name="乙公司（别处新建）", street=streets["440311006"])
         return found
 
-    monkeypatch.setattr(services, "_load_existing", load_then_race)
+    monkeypatch.setattr(diff, "load_existing", load_then_race)
     batch = services.commit_batch(batch.pk)
     assert batch.status == ImportBatch.Status.FAILED and "同时创建" in batch.message
     assert not Enterprise.objects.exists()  # the racing row went with the rolled-back transaction here
