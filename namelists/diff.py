@@ -105,6 +105,7 @@ class Analysis:
     issues: list[Issue]
     year: int
     counts: dict
+    summary: str = ""  # said once, up front: every row was rejected for the same reason
 
 
 def in_records_language(func):
@@ -128,6 +129,7 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     progress = progress or (lambda pct, note: None)
     if list_kind not in ListKind.values:
         raise FileRejected(f"名录类型“{list_kind}”无效")
+    check_streets_loaded()
     progress(5, "读取文件")
     sheets = _read(data, file_name)
     detection = detect(sheets)
@@ -149,6 +151,9 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     code_col = next(c for c, f in detection.mapping.items() if f == "uscc")
     rows_per_code = count_codes(sheet.rows, detection.header_row, code_col)
     differ = _Differ(list(rows_per_code), list_kind, year, street, detection, file_name, new_firms)
+    differ.check_rows_can_be_placed(sheet, detection)  # a list no row of which could be imported: said once
+    if new_firms is not None:
+        new_firms.reserve(len(rows_per_code) - len(differ.existing))  # every new firm has a code not yet registered
     step, diffed = max(len(rows_per_code) // 10, 1000), 0  # the bar moves from 20 % to 60 % in tenths of the firms
 
     def diff(record: Record) -> None:
@@ -163,8 +168,12 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     plan, issues = differ.finish(parsed, close_missing)
     for issue in issues:
         parsed.raw_rows.setdefault(issue.row, sheet.rows[issue.row - 1] if issue.row - 1 < len(sheet.rows) else [])
+    if street is not None:
+        _leave_out_other_streets(parsed, issues, differ, detection)
     all_issues = sorted(parsed.issues + issues, key=lambda i: (i.row, i.severity != "error"))
+    _name_the_rows(all_issues, parsed.raw_rows, detection)
     rejected_rows = {i.row for i in all_issues if i.severity == "error"}
+    all_issues, summary = _one_reason_for_all(all_issues, rejected_rows, parsed.rows_seen)
     counts = {
         "rows": parsed.rows_seen,
         "created": plan.counts["created"],
@@ -173,14 +182,78 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
         "errors": len(rejected_rows),
         "warnings": sum(1 for i in all_issues if i.severity == "warning"),
         "duplicates": parsed.duplicates,
-        "other_street": plan.counts["other_street"],
+        "other_street": differ.other_street,
         "closed": len(plan.fact_closes),
         "field_changes": sum(1 for c in plan.changes if c["action"] == "updated"),
         "year": year,
     }
     # A commit goes on writing the new firms handed to its writer; a preview is done.
     progress(60, "预览完成" if new_firms is None else "写入企业")
-    return Analysis(detection, parsed, plan, all_issues, year, counts)
+    return Analysis(detection, parsed, plan, all_issues, year, counts, summary)
+
+
+SYSTEMIC_SAMPLE = 100  # rows kept of a reason every row shares: the summary says the rest
+
+
+def check_streets_loaded() -> None:
+    """No import into a database without streets: every firm belongs to one."""
+    if not Street.objects.exists():
+        raise FileRejected("系统中还没有任何街道，无法导入名录。请先运行 python manage.py load_divisions <区划代码> 载入街道和社区")
+
+
+def _leave_out_other_streets(parsed: Parsed, issues: list[Issue], differ: _Differ, detection: Detection) -> None:
+    """A street-scoped import lists only its own street's problems: a row of another street is counted as skipped,
+    whatever else is wrong with it (a rejected code, a bad number), and its other problems are not listed."""
+    street_col = next((c for c, f in detection.mapping.items() if f == "street"), None)
+    street = differ.street
+    if street_col is not None:
+        for row_no in sorted(parsed.rejected_rows):
+            cells = parsed.raw_rows.get(row_no) or ()
+            cell = clean_text(cells[street_col]) if street_col < len(cells) else ""
+            row_street = differ.streets.get(_key(cell, STREET_SUFFIXES)) if cell else None
+            if row_street is not None and row_street.id != street.id:
+                differ.skip_other_street(row_no)
+                issues.append(Issue(row_no, differ.col_label.get("street", "街道"), cell,
+                                    f"属于{row_street.name}，不在本次限定的{street.name}范围内，已跳过", "skipped"))
+    other_rows = differ.other_street_rows
+    if not other_rows:
+        return
+    other_codes = differ.other_street_codes
+    other_rows |= {i.row for i in parsed.issues if i.severity == "duplicate" and i.value in other_codes}
+    parsed.issues = [i for i in parsed.issues if i.row not in other_rows]
+    parsed.rejected_rows -= other_rows
+
+
+def _name_the_rows(issues: list[Issue], raw_rows: dict[int, list], detection: Detection) -> None:
+    """Each problem row carries its firm's name and street as the file gives them, so it can be found."""
+    cols = {f: c for c, f in detection.mapping.items() if f in ("name", "street")}
+    if not cols:
+        return
+    for issue in issues:
+        cells = raw_rows.get(issue.row)
+        if not cells:
+            continue
+        for fname, col in cols.items():
+            if col < len(cells) and cells[col] not in (None, ""):
+                setattr(issue, "firm_name" if fname == "name" else "street_name",
+                        clean_text(cells[col])[:200 if fname == "name" else 50])
+
+
+def _one_reason_for_all(issues: list[Issue], rejected_rows: set[int], rows_seen: int) -> tuple[list[Issue], str]:
+    """Every row rejected for the same reason: say so once, and keep only the first rows of it as examples."""
+    if not rejected_rows or len(rejected_rows) < rows_seen:
+        return issues, ""
+    errors = [i for i in issues if i.severity == "error"]
+    reasons = {(i.column, i.reason) for i in errors}
+    if len(reasons) != 1:
+        return issues, ""
+    column, reason = reasons.pop()
+    summary = (f"全部 {len(rejected_rows)} 行都因同一原因被拒绝，未导入任何数据：{column + '：' if column else ''}{reason}。"
+               f"请修正后重新上传（问题报告列出前 {min(SYSTEMIC_SAMPLE, len(rejected_rows))} 行作为示例）。")
+    if len(rejected_rows) <= SYSTEMIC_SAMPLE:
+        return issues, summary
+    kept_rows = set(sorted(rejected_rows)[:SYSTEMIC_SAMPLE])
+    return [i for i in issues if i.row in kept_rows or i.row == 0], summary
 
 
 def _former_names(value) -> list:
@@ -202,17 +275,56 @@ class _Differ:
         self.today = timezone.localdate()
         self.col_label = {f: (detection.headers[c] if c < len(detection.headers) and detection.headers[c]
                                else str(FIELDS[f][0])) for c, f in detection.mapping.items() if f}
-        self.streets = {_key(s.name, STREET_SUFFIXES): s for s in Street.objects.all()}
-        self.communities = {(c.street_id, _key(c.name, COMMUNITY_SUFFIXES)): c.id for c in Community.objects.all()}
+        all_streets = list(Street.objects.all())
+        all_communities = list(Community.objects.all())
+        self.streets = {_key(s.name, STREET_SUFFIXES): s for s in all_streets}
+        self.communities = {(c.street_id, _key(c.name, COMMUNITY_SUFFIXES)): c.id for c in all_communities}
+        self.names = {"street_id": {s.id: s.name for s in all_streets},
+                      "community_id": {c.id: c.name for c in all_communities}}
         industry = Enterprise._meta.get_field("industry").related_model
         self.sections = dict(industry.objects.values_list("id", "section"))
         self.industry_codes = dict(industry.objects.values_list("id", "code"))
         self.default_tier, self.tier_reason = rules.default_zjtx_tier(detection.title, file_name)
         self.existing, self.figures, self.facts = load_existing(codes, list_kind, year)
-        if new_firms is not None:
-            new_firms.reserve(len(codes) - len(self.existing))  # every new firm has a code not yet registered
         self.created = self.updated = self.unchanged = self.other_street = 0
         self.wanted_facts: dict[tuple, dict] = {}
+        self.other_street_rows: set[int] = set()  # rows skipped as another street's: their other problems too
+
+        self.other_street_codes: set[str] = set()
+
+    def skip_other_street(self, row: int, code: str | None = None) -> None:
+        self.other_street += 1
+        self.other_street_rows.add(row)
+        if code:
+            self.other_street_codes.add(code)
+
+    def check_rows_can_be_placed(self, sheet: Sheet, detection: Detection) -> None:
+        """A district-level list none of whose firms is registered, and none of whose streets exists in the system
+        (or without any street column), would reject every row for that one reason: refuse it up front, saying so
+        once, before a single row is validated."""
+        if self.street is not None or self.existing:
+            return
+        street_col = next((c for c, f in detection.mapping.items() if f == "street"), None)
+        if street_col is None:
+            raise FileRejected("文件没有“街道”列，且未限定街道：新企业都无法确定所属街道，未导入任何数据。"
+                               "请选择“限定街道”，或在文件中加上街道列后重新上传")
+        values = {row[street_col] for row in sheet.rows[detection.header_row + 1:] if street_col < len(row)}
+        names = {clean_text(v) for v in values if v not in (None, "")} - {""}
+        if not names or any(_key(n, STREET_SUFFIXES) in self.streets for n in names):
+            return
+        shown = "、".join(sorted(names)[:5]) + (f" 等 {len(names)} 个" if len(names) > 5 else "")
+        known = "、".join(s.name for s in list(self.streets.values())[:10])
+        raise FileRejected(f"文件中的街道（{shown}）在系统中都不存在，新企业都无法确定所属街道，未导入任何数据。"
+                           f"系统中的街道：{known}。请核对街道名称，或选择“限定街道”后重新上传")
+
+    def shown(self, field_name: str, value):
+        """A changed key as the office reads it: the street's or community's name, the industry's code."""
+        if value is None:
+            return None
+        if field_name == "industry_id":
+            return self.industry_codes.get(value, value)
+        names = self.names.get(field_name)
+        return names.get(value, value) if names is not None else value
 
     def add(self, rec: Record) -> None:
         plan, issues, today, col_label = self.plan, self.issues, self.today, self.col_label
@@ -222,23 +334,29 @@ class _Differ:
         v = rec.values
         ent = existing.get(code)
         # --- street and community (see README: street rule)
+        if street is not None and ent is not None and ent.street_id != street.id:
+            # A street-scoped import never reads, changes or moves another street's firm, nor says whose it is:
+            # moving a firm between streets is a district-level import.
+            self.skip_other_street(rec.row, code)
+            issues.append(Issue(rec.row, col_label.get("uscc", "统一社会信用代码"), code,
+                                f"该企业登记在其他街道，{street.name}的导入不能修改或迁入，已跳过（跨街道迁移须由区级导入）",
+                                "skipped"))
+            return
         row_street = None
         if v.get("street"):
             row_street = self.streets.get(_key(v["street"], STREET_SUFFIXES))
-            if row_street is None:
+            if row_street is None and street is None:
                 issues.append(Issue(rec.row, col_label.get("street", "街道"), v["street"],
                                     "街道名称在系统中不存在，该值未导入", "warning"))
         if street is not None:
             if row_street is not None and row_street.id != street.id:
-                self.other_street += 1
+                self.skip_other_street(rec.row, code)
                 issues.append(Issue(rec.row, col_label.get("street", "街道"), v["street"],
                                     f"属于{row_street.name}，不在本次限定的{street.name}范围内，已跳过", "skipped"))
                 return
-            if row_street is None and ent is not None and ent.street_id != street.id:
-                self.other_street += 1
-                issues.append(Issue(rec.row, col_label.get("uscc", "统一社会信用代码"), code,
-                                    f"该企业登记在其他街道，不在本次限定的{street.name}范围内，已跳过", "skipped"))
-                return
+            if v.get("street") and row_street is None:
+                issues.append(Issue(rec.row, col_label.get("street", "街道"), v["street"],
+                                    f"街道名称在系统中不存在，按本次限定的{street.name}导入", "warning"))
             row_street = street
         street_id = row_street.id if row_street else None
         community_id = None
@@ -280,7 +398,11 @@ class _Differ:
             if diff:
                 plan.updates[ent.id] = diff
                 for k, val in diff.items():
-                    row_changes.append({"target": "enterprise", "field": k, "before": getattr(ent, k), "after": val})
+                    change = {"target": "enterprise", "field": k, "before": self.shown(k, getattr(ent, k)),
+                              "after": self.shown(k, val)}
+                    if k == "street_id":  # a district-level move: the street it leaves keeps it in its history
+                        change["former_street_id"] = ent.street_id
+                    row_changes.append(change)
                 if "name" in diff:
                     plan.updates[ent.id]["former_names"] = (
                         [{"name": ent.name, "until": today.isoformat()}] + _former_names(ent.former_names))[:20]
@@ -348,9 +470,12 @@ class _Differ:
             if row_changes:
                 self.updated += 1
                 for ch in row_changes:
-                    plan.changes.append({"enterprise_id": ent.id, "action": "updated", "target": ch["target"],
-                                         "field": ch["field"], "before": _shown(ch["before"]),
-                                         "after": _shown(ch["after"]), "row": rec.row})
+                    change = {"enterprise_id": ent.id, "action": "updated", "target": ch["target"],
+                              "field": ch["field"], "before": _shown(ch["before"]), "after": _shown(ch["after"]),
+                              "row": rec.row}
+                    if "former_street_id" in ch:
+                        change["former_street_id"] = ch["former_street_id"]
+                    plan.changes.append(change)
                 if len(plan.samples["updated"]) < PREVIEW_SAMPLES:
                     plan.samples["updated"].append({
                         "row": rec.row, "code": code, "name": ent.name,

@@ -39,6 +39,8 @@ class Issue:
     value: str
     reason: str
     severity: str = "error"  # error = row rejected; warning = value skipped, row imported; duplicate; skipped
+    firm_name: str = ""  # the row's name and street cells, as the file gives them
+    street_name: str = ""
 
 
 @dataclass(slots=True)

@@ -18,13 +18,13 @@ from django.utils import timezone
 from crm.models import Role, Street
 from crm.scoping import sees_all_streets
 
-from .diff import Analysis, Plan, analyse, forget_last_read, infer_year, _read
+from .diff import Analysis, Plan, _read, analyse, check_streets_loaded, forget_last_read, infer_year
 from .errors import ImportRefused
 from .headers import detect, validate_mapping
 from .locks import INTERRUPTED_MESSAGE, RUN_LOCK_NAMESPACE, batch_run_lock, fail_interrupted_batches
-from .models import ImportBatch, ImportIssue
+from .models import ImportBatch, ImportIssue, ListKind
 from .progress import clear_progress as _clear_progress, progress_for as _progress_for, read_progress
-from .reader import FileRejected, sha256_of
+from .reader import FileRejected, check_upload, sha256_of
 from .report import empty_report, error_report
 from .tasks import commit_task, preview_task
 from .writing import NewFirmWriter, apply, insert_rows
@@ -32,12 +32,14 @@ from .writing import NewFirmWriter, apply, insert_rows
 __all__ = [
     "IMPORT_ROLES", "VIEW_ROLES", "Analysis", "FileRejected", "ImportRefused", "INTERRUPTED_MESSAGE", "Plan",
     "RUN_LOCK_NAMESPACE", "analyse", "apply", "batch_run_lock", "check_can_import", "commit_batch", "create_batch",
+    "detect_header",
     "empty_report", "error_report", "fail_interrupted_batches", "preview_batch", "read_progress", "request_commit",
     "request_preview", "set_mapping", "sha256_of",
 ]
 
 IMPORT_ROLES = (Role.STATISTICIAN, Role.ADMIN)
-VIEW_ROLES = (Role.STATISTICIAN, Role.ADMIN, Role.MANAGER)
+# The district-level role (区级领导) reads every street's import history; it imports nothing.
+VIEW_ROLES = (Role.STATISTICIAN, Role.ADMIN, Role.MANAGER, Role.DISTRICT)
 
 
 def check_can_import(actor, street: Street | None) -> None:
@@ -49,23 +51,32 @@ def check_can_import(actor, street: Street | None) -> None:
 
 def create_batch(actor, data: bytes, file_name: str, list_kind: str, year: int | None = None,
                  street: Street | None = None, close_missing: bool = False) -> ImportBatch:
-    """Store the upload and detect its header. FileRejected (nothing stored) when the file cannot be used."""
+    """Store the upload after the cheap checks only (size, real format, archive sizes and ratio, declared sheet
+    dimensions): nothing is parsed here, in the web request. The worker's preview detects the header and validates.
+    FileRejected (nothing stored) when the file cannot be used."""
     if street is None and actor is not None and not sees_all_streets(actor):
         street = actor.street
     if actor is not None:
         check_can_import(actor, street)
-    sheets = _read(data, file_name)
-    detection = detect(sheets)
-    year = year or infer_year(detection.title, file_name) or timezone.localdate().year
+    if list_kind not in ListKind.values:
+        raise FileRejected(f"名录类型“{list_kind}”无效")
+    check_upload(data, file_name)
+    check_streets_loaded()
+    year_given = year is not None
+    year = year or infer_year("", file_name) or timezone.localdate().year
     batch = ImportBatch(
         created_by=actor, file_name=file_name[:255], sha256=sha256_of(data), size=len(data), list_kind=list_kind,
-        year=year, street=street, close_missing=close_missing, sheet_name=detection.sheet_name[:100],
-        header_row=detection.header_row + 1, headers=detection.headers,
-        mapping={str(c): f for c, f in detection.mapping.items()},
+        year=year, year_given=year_given, street=street, close_missing=close_missing,
     )
     batch.file.save(f"{batch.sha256[:16]}{_ext(file_name)}", ContentFile(data), save=False)
     batch.save()
     return batch
+
+
+def detect_header(data: bytes, file_name: str) -> None:
+    """Read and find the header, or FileRejected: for callers outside a web request (the command line) that must
+    refuse an unusable file before anything is stored. The read is kept for the analysis that follows."""
+    detect(_read(data, file_name))
 
 
 def _ext(name: str) -> str:
@@ -124,8 +135,9 @@ def _preview_batch(batch_id: int) -> ImportBatch:
     if batch.status == ImportBatch.Status.COMMITTED:
         return batch
     try:
-        analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind, batch.year, batch.street,
-                           batch.column_mapping, batch.close_missing, _progress_for(batch.id))
+        analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind,
+                           batch.year if batch.year_given else None, batch.street, batch.column_mapping,
+                           batch.close_missing, _progress_for(batch.id))
         forget_last_read()
     except FileRejected as exc:
         _fail(batch, str(exc))
@@ -135,7 +147,7 @@ def _preview_batch(batch_id: int) -> ImportBatch:
         _store_analysis(batch, analysis)
         batch.status = ImportBatch.Status.PREVIEWED
         batch.progress, batch.progress_note = 100, "预览完成"
-        batch.message = _duplicate_file_note(batch)
+        batch.message = _notes(batch, analysis)
         batch.save()
     _clear_progress(batch.id)
     return batch
@@ -149,6 +161,11 @@ def _duplicate_file_note(batch: ImportBatch) -> str:
     return ""
 
 
+def _notes(batch: ImportBatch, analysis: Analysis) -> str:
+    """What the batch page says up front: a reason every row shares, an earlier import of the same file."""
+    return "\n".join(note for note in (analysis.summary, _duplicate_file_note(batch)) if note)
+
+
 def _db_text(text: str) -> str:
     """A reason may quote a bad cell as it was: PostgreSQL text cannot hold NUL."""
     return text.replace("\x00", "") if "\x00" in text else text
@@ -158,12 +175,18 @@ def _store_analysis(batch: ImportBatch, analysis: Analysis, report: Future | Non
     """`report`: the error report already being built (see _commit_batch); built here when not given."""
     batch.counts = analysis.counts
     batch.preview = analysis.plan.samples
-    batch.sheet_name = analysis.detection.sheet_name[:100]
+    detection = analysis.detection  # the header the worker found (the upload request parses nothing)
+    batch.sheet_name = detection.sheet_name[:100]
+    batch.header_row = detection.header_row + 1
+    batch.headers = detection.headers
+    batch.mapping = {str(c): f for c, f in detection.mapping.items() if f}
+    batch.year = analysis.year
     batch.issues.all().delete()
-    sheet = analysis.detection.sheet_name[:100]
-    insert_rows(ImportIssue, ("batch_id", "sheet", "row", "column", "value", "reason", "severity"),
+    sheet = detection.sheet_name[:100]
+    insert_rows(ImportIssue, ("batch_id", "sheet", "row", "column", "value", "reason", "severity", "firm_name",
+                              "street_name"),
                 ((batch.pk, sheet, i.row, _db_text(i.column)[:100], _db_text(i.value)[:200], _db_text(i.reason)[:500],
-                  i.severity) for i in analysis.issues))
+                  i.severity, _db_text(i.firm_name)[:200], _db_text(i.street_name)[:50]) for i in analysis.issues))
     if batch.report:
         batch.report.delete(save=False)
     if analysis.issues:
@@ -193,8 +216,9 @@ def _commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
             # On PostgreSQL new firms are written while the file is still being analysed (see NewFirmWriter).
             with (NewFirmWriter(batch.id, timezone.now()) if connection.vendor == "postgresql"
                   else nullcontext()) as writer:
-                analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind, batch.year,
-                                   batch.street, batch.column_mapping, batch.close_missing, progress, writer)
+                analysis = analyse(_read_batch_file(batch), batch.file_name, batch.list_kind,
+                                   batch.year if batch.year_given else None, batch.street, batch.column_mapping,
+                                   batch.close_missing, progress, writer)
                 # The report is pure Python and the writes wait on PostgreSQL, so building it meanwhile takes it
                 # (~0.5 s per 2,000 problem rows) off the commit's time. It touches no database.
                 report = pool.submit(error_report, analysis) if analysis.issues else None
@@ -204,7 +228,7 @@ def _commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
             batch.status = ImportBatch.Status.COMMITTED
             batch.committed_at = timezone.now()
             batch.progress, batch.progress_note = 100, "导入完成"
-            batch.message = _duplicate_file_note(batch)
+            batch.message = _notes(batch, analysis)
             batch.save()
     except (FileRejected, ImportRefused) as exc:
         _fail(batch, str(exc))

@@ -46,6 +46,9 @@ def upload(request):
         except (FileRejected, services.ImportRefused) as exc:
             form.add_error("file", str(exc))
         else:
+            # The upload request only stored the file: the worker reads it, finds the header and previews.
+            services.request_preview(batch, request.user)
+            messages.success(request, "文件已上传，正在识别表头并预览；完成后本页自动刷新，可核对列映射后确认导入。")
             return redirect("namelists:detail", batch.pk)
     return render(request, "namelists/upload.html", {"form": form})
 

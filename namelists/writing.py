@@ -369,8 +369,12 @@ def apply(plan: Plan, batch_id: int, progress: Callable[[int, str], None] | None
     progress(88, "记录变更")
     created = (created_change_row(batch_id, new_ids[c["uscc"]], c, now) for c in plan.creates)
     others = ((batch_id, c["enterprise_id"], c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
-               c["row"], now) for c in plan.changes)
+               c["row"], now) for c in plan.changes if "former_street_id" not in c)
     insert_rows(ImportChange, CHANGE_COLUMNS, itertools.chain(created, others))
+    moves = [(batch_id, c["enterprise_id"], c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
+              c["row"], now, c["former_street_id"]) for c in plan.changes if "former_street_id" in c]
+    if moves:  # a firm moved between streets: the street it left sees the move too (ImportChange.former_street)
+        insert_rows(ImportChange, (*CHANGE_COLUMNS, "former_street_id"), moves)
     return new_ids
 
 

@@ -9,6 +9,7 @@ import pytest
 from enterprises.models import AnnualFigure, Classification, Enterprise
 from namelists import services
 from namelists.models import ImportBatch, ImportIssue
+from namelists.reader import FileRejected
 from tests.namelists.factories import csv_bytes, guangming_streets, make_code, wrong_check, xlsx_bytes
 
 RNG = random.Random(7)
@@ -115,13 +116,20 @@ def test_legacy_xls_is_read(streets):
 
 
 def test_new_firm_without_any_street_is_rejected(streets):
-    rows = [["统一社会信用代码", "企业名称"], [A, "深圳市甲科技有限公司"]]
+    rows = [["统一社会信用代码", "企业名称", "街道"], [A, "深圳市甲科技有限公司", ""], [B, "深圳市乙科技有限公司", "马田街道"]]
     analysis = services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, None)
-    assert analysis.counts["created"] == 0 and analysis.counts["errors"] == 1
-    assert "街道" in analysis.issues[0].reason
+    assert analysis.counts["created"] == 1 and analysis.counts["errors"] == 1
+    assert "街道" in analysis.issues[0].reason and analysis.issues[0].row == 2
     # With --street the same row is accepted.
     analysis = services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, streets["440311006"])
-    assert analysis.counts["created"] == 1
+    assert analysis.counts["created"] == 2
+
+
+def test_a_list_without_a_street_column_for_new_firms_is_refused_once_up_front(streets):
+    rows = [["统一社会信用代码", "企业名称"], [A, "深圳市甲科技有限公司"], [B, "深圳市乙科技有限公司"]]
+    with pytest.raises(FileRejected, match="没有“街道”列"):
+        services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, None)
+    assert services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, streets["440311006"]).counts["created"] == 2
 
 
 def test_street_restriction_skips_rows_of_other_streets(streets):
