@@ -30,6 +30,7 @@ def index(request):
     batches = batches[:PAGE]
     return render(request, "namelists/index.html", {
         "batches": batches, "next_before": batches[-1].id if more else None,
+        "moves": selectors.street_moves_for(request.user),
         "can_import": user_has_role(request.user, services.IMPORT_ROLES),
     })
 
@@ -68,9 +69,9 @@ def detail(request, pk: int):
         "errors": selectors.issues_of(batch, "error", 200),
         "warnings": selectors.issues_of(batch, "warning", 200),
         "duplicates": selectors.issues_of(batch, "duplicate", 200),
-        "skipped": selectors.issues_of(batch, "skipped", 200),
+        # Rows of other streets are counted, not listed as problems to fix: the error report lists them apart.
         "changes": selectors.changes_of(batch, 200) if batch.status == ImportBatch.Status.COMMITTED else [],
-        "field_label": selectors.field_label,
+        "preview_updated": selectors.preview_changes(batch),
     })
 
 
