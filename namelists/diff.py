@@ -27,6 +27,12 @@ from .reader import FileRejected, Sheet, check_size, read_file, sha256_of
 from .writing import CHUNK, FIGURE_FIELDS, NewFirmWriter
 
 PREVIEW_SAMPLES = 200
+# List kinds, in one place each: `models.ListKind` names them (the command's --list choices and the upload form
+# follow it); here, how a kind's rows get the category of the fact they stand for (a `_Differ` method returning
+# (category, reason); kinds not named here have none); in `rules`, the fact itself (desired_fact, fact_matches,
+# UPDATABLE, YEARLY_KINDS). A new kind: a ListKind choice (+ migration), its entry below if its rows carry a
+# category, its branches in rules, and a sample file under tests/namelists/data.
+CATEGORY_RULES = {ListKind.SISHANG: "sishang_category", ListKind.ZJTX: "zjtx_tier"}
 Progress = Callable[[int, str], None]
 
 
@@ -285,6 +291,7 @@ class _Differ:
         self.sections = dict(industry.objects.values_list("id", "section"))
         self.industry_codes = dict(industry.objects.values_list("id", "code"))
         self.default_tier, self.tier_reason = rules.default_zjtx_tier(detection.title, file_name)
+        self.categorise = getattr(self, CATEGORY_RULES.get(list_kind, "no_category"))
         self.existing, self.figures, self.facts = load_existing(codes, list_kind, year)
         self.created = self.updated = self.unchanged = self.other_street = 0
         self.wanted_facts: dict[tuple, dict] = {}
@@ -316,6 +323,27 @@ class _Differ:
         known = "、".join(s.name for s in list(self.streets.values())[:10])
         raise FileRejected(f"文件中的街道（{shown}）在系统中都不存在，新企业都无法确定所属街道，未导入任何数据。"
                            f"系统中的街道：{known}。请核对街道名称，或选择“限定街道”后重新上传")
+
+    # --- the category of the fact a row stands for, one method per list kind (see CATEGORY_RULES)
+
+    def sishang_category(self, row: int, v: dict, industry_id: int | None) -> tuple[str, str]:
+        category = rules.sishang_category(self.industry_codes.get(industry_id), self.sections.get(industry_id))
+        if not category:
+            self.issues.append(Issue(row, self.col_label.get("industry", "行业代码"), "",
+                                     "缺少有效行业代码，无法确定四上类别，分类暂不细分", "warning"))
+        return category, ""
+
+    def zjtx_tier(self, row: int, v: dict, industry_id: int | None) -> tuple[str, str]:
+        category = rules.zjtx_tier(v.get("tier", "")) if v.get("tier") else None
+        if category is not None:
+            return category, ""
+        if v.get("tier"):
+            self.issues.append(Issue(row, self.col_label.get("tier", "级别"), v["tier"],
+                                     f"无法识别的级别，按默认级别登记（{self.tier_reason}）", "warning"))
+        return self.default_tier, self.tier_reason
+
+    def no_category(self, row: int, v: dict, industry_id: int | None) -> tuple[str, str]:
+        return "", ""
 
     def shown(self, field_name: str, value):
         """A changed key as the office reads it: the street's or community's name, the industry's code."""
@@ -424,22 +452,7 @@ class _Differ:
                     row_changes += [{"target": f"figure:{year}", "field": k, "before": getattr(fig, k), "after": val}
                                     for k, val in fdiff.items()]
         # --- the classification fact the list stands for
-        if list_kind == Classification.Kind.SISHANG:
-            category = rules.sishang_category(self.industry_codes.get(industry_id), self.sections.get(industry_id))
-            if not category:
-                issues.append(Issue(rec.row, col_label.get("industry", "行业代码"), "",
-                                    "缺少有效行业代码，无法确定四上类别，分类暂不细分", "warning"))
-            reason = ""
-        elif list_kind == Classification.Kind.ZJTX:
-            category = rules.zjtx_tier(v.get("tier", "")) if v.get("tier") else None
-            reason = ""
-            if category is None:
-                if v.get("tier"):
-                    issues.append(Issue(rec.row, col_label.get("tier", "级别"), v["tier"],
-                                        f"无法识别的级别，按默认级别登记（{self.tier_reason}）", "warning"))
-                category, reason = self.default_tier, self.tier_reason
-        else:
-            category, reason = "", ""
+        category, reason = self.categorise(rec.row, v, industry_id)
         fact_key = (category, *(v.get(k) for k in rules.FACT_INPUTS))
         want_fact = wanted_facts.get(fact_key)
         if want_fact is None:  # one dict per distinct fact, shared by the rows that want it (never mutated)
