@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache, wraps
@@ -135,7 +136,6 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     progress = progress or (lambda pct, note: None)
     if list_kind not in ListKind.values:
         raise FileRejected(f"名录类型“{list_kind}”无效")
-    check_streets_loaded()
     progress(5, "读取文件")
     sheets = _read(data, file_name)
     detection = detect(sheets)
@@ -144,6 +144,7 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
         if problems:
             raise FileRejected("；".join(problems))
         detection.mapping = dict(mapping)
+    check_streets_loaded()  # after the file's own problems, which are told first
     sheet = sheets[detection.sheet_index]
     data_rows = len(sheet.rows) - detection.header_row - 1
     if data_rows > settings.NAMELIST_MAX_ROWS:
@@ -177,16 +178,17 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     if street is not None:
         _leave_out_other_streets(parsed, issues, differ, detection)
     all_issues = sorted(parsed.issues + issues, key=lambda i: (i.row, i.severity != "error"))
-    _name_the_rows(all_issues, parsed.raw_rows, detection)
     rejected_rows = {i.row for i in all_issues if i.severity == "error"}
-    all_issues, summary = _one_reason_for_all(all_issues, rejected_rows, parsed.rows_seen)
+    warnings = sum(1 for i in all_issues if i.severity == "warning")
+    all_issues, summary = _one_reason_for_all(all_issues, rejected_rows, parsed.rows_seen - parsed.duplicates)
+    _name_the_rows(all_issues, parsed.raw_rows, detection)
     counts = {
         "rows": parsed.rows_seen,
         "created": plan.counts["created"],
         "updated": plan.counts["updated"],
         "unchanged": plan.counts["unchanged"],
         "errors": len(rejected_rows),
-        "warnings": sum(1 for i in all_issues if i.severity == "warning"),
+        "warnings": warnings,
         "duplicates": parsed.duplicates,
         "other_street": differ.other_street,
         "closed": len(plan.fact_closes),
@@ -199,6 +201,7 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
 
 
 SYSTEMIC_SAMPLE = 100  # rows kept of a reason every row shares: the summary says the rest
+SYSTEMIC_SHARE = 0.9  # "every row": allowing the odd row rejected for its own reason (a bad check character)
 
 
 def check_streets_loaded() -> None:
@@ -245,21 +248,27 @@ def _name_the_rows(issues: list[Issue], raw_rows: dict[int, list], detection: De
                         clean_text(cells[col])[:200 if fname == "name" else 50])
 
 
-def _one_reason_for_all(issues: list[Issue], rejected_rows: set[int], rows_seen: int) -> tuple[list[Issue], str]:
-    """Every row rejected for the same reason: say so once, and keep only the first rows of it as examples."""
-    if not rejected_rows or len(rejected_rows) < rows_seen:
+def _one_reason_for_all(issues: list[Issue], rejected_rows: set[int], firms: int) -> tuple[list[Issue], str]:
+    """(Nearly) every firm of the list rejected for one reason — no street of the list exists, every code was stored
+    as a number —: say so once, up front, and keep the first rows of that reason as examples instead of an issue
+    and a report line per row (what made such a list cost three times a clean import)."""
+    if not rejected_rows or len(rejected_rows) < SYSTEMIC_SHARE * firms:
         return issues, ""
-    errors = [i for i in issues if i.severity == "error"]
-    reasons = {(i.column, i.reason) for i in errors}
-    if len(reasons) != 1:
+    reasons_of: dict[int, set] = defaultdict(set)
+    for i in issues:
+        if i.severity == "error":
+            reasons_of[i.row].add((i.column, i.reason))
+    rows_of = Counter(reason for reasons in reasons_of.values() for reason in reasons)
+    (column, reason), count = rows_of.most_common(1)[0]
+    if count < SYSTEMIC_SHARE * firms:
         return issues, ""
-    column, reason = reasons.pop()
-    summary = (f"全部 {len(rejected_rows)} 行都因同一原因被拒绝，未导入任何数据：{column + '：' if column else ''}{reason}。"
-               f"请修正后重新上传（问题报告列出前 {min(SYSTEMIC_SAMPLE, len(rejected_rows))} 行作为示例）。")
-    if len(rejected_rows) <= SYSTEMIC_SAMPLE:
-        return issues, summary
-    kept_rows = set(sorted(rejected_rows)[:SYSTEMIC_SAMPLE])
-    return [i for i in issues if i.row in kept_rows or i.row == 0], summary
+    told = f"{column}：{reason}" if column else reason
+    summary = (f"全部 {count} 行都因同一原因被拒绝，未导入任何数据：{told}。" if count >= firms else
+               f"{firms} 行中有 {count} 行因同一原因被拒绝：{told}。")
+    summary += f"请修正后重新上传（问题报告只列出其中前 {SYSTEMIC_SAMPLE} 行作为示例）。"
+    only_this = sorted(r for r, reasons in reasons_of.items() if reasons == {(column, reason)})
+    dropped = set(only_this[SYSTEMIC_SAMPLE:])
+    return [i for i in issues if i.row not in dropped], summary
 
 
 def _former_names(value) -> list:

@@ -56,6 +56,13 @@ def error_report(analysis: Analysis) -> bytes:
     rejected, other, skipped = [], [], []
     for row_no in sorted(by_row):
         row_issues = by_row[row_no]
+        if all(i.severity == "skipped" for i in row_issues):
+            # Another street's row: nothing to fix, so a short line (a street's copy of a district list skips
+            # most of its rows, and writing them whole would cost more than the import).
+            first = row_issues[0]
+            skipped.append([row_no, formula_safe(first.firm_name), formula_safe(first.street_name),
+                            formula_safe("；".join(i.reason for i in row_issues))])
+            continue
         cells = list(analysis.parsed.raw_rows.get(row_no, [])) if row_no else []
         cells = [("" if c is None else c) for c in cells] + [""] * max(0, len(headers) - len(cells))
         # A code Excel turned into a number is shown as Excel shows it, so the user finds the cell.
@@ -63,17 +70,11 @@ def error_report(analysis: Analysis) -> bytes:
                                   for c in cells[:len(headers)]]
                 + ["；".join(sorted({str(labels.get(i.severity, i.severity)) for i in row_issues})),
                    formula_safe("；".join(f"{i.column}：{i.reason}" if i.column else i.reason for i in row_issues))])
-        severities = {i.severity for i in row_issues}
-        if "error" in severities:
-            rejected.append(line)
-        elif severities == {"skipped"}:
-            skipped.append(line)
-        else:
-            other.append(line)
+        (rejected if any(i.severity == "error" for i in row_issues) else other).append(line)
     wb = Workbook(write_only=True)
     _sheet(wb, "问题行", header, rejected + other)
     if skipped:
-        _sheet(wb, "已跳过的行", header, skipped)
+        _sheet(wb, "已跳过的行", ["行号", "企业名称", "街道", "原因"], skipped)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -17,7 +17,7 @@ from namelists import diff, reader, services
 from namelists.models import ImportBatch, ImportIssue
 from namelists.reader import FileRejected
 from tests.crm.factories import UserFactory
-from tests.namelists.factories import csv_bytes, guangming_streets, make_code, xlsx_bytes
+from tests.namelists.factories import csv_bytes, guangming_streets, make_code, wrong_check, xlsx_bytes
 
 RNG = random.Random(1717)
 
@@ -132,3 +132,15 @@ def test_blank_industry_and_community_cells_on_re_import_keep_the_stored_values(
     firm.refresh_from_db()
     assert batch.status == ImportBatch.Status.COMMITTED and batch.counts["field_changes"] == 0
     assert firm.community.name == "合水口社区" and firm.industry.code == "3982"
+
+
+def test_nearly_every_row_rejected_for_one_reason_is_said_once_and_the_odd_rows_are_kept(streets, admin_user):
+    rows = [["统一社会信用代码", "企业名称", "街道"]] + [[9.14403116443886e17 + i * 1e4, f"深圳市{i}号科技有限公司", "马田街道"]
+                                                  for i in range(150)]
+    rows.append([wrong_check(make_code(RNG)), "深圳市别的问题科技有限公司", "马田街道"])  # its own reason: kept whole
+    batch = services.create_batch(admin_user, xlsx_bytes({"名录": rows}), "x.xlsx", "sishang", 2025)
+    batch = services.preview_batch(batch.pk)
+    assert batch.counts["errors"] == 151
+    assert batch.message.startswith("151 行中有 150 行因同一原因被拒绝") and "科学计数法" in batch.message
+    assert ImportIssue.objects.filter(batch=batch, severity="error").count() == 101
+    assert ImportIssue.objects.filter(batch=batch, row=152, severity="error").exists()
