@@ -66,12 +66,13 @@ def infer_year(title: str, file_name: str) -> int | None:
     return None
 
 
-# The last file read in this process: create_batch reads it to detect the header and the commit that usually
-# follows in the same process (command line, demo) need not parse the workbook again. One entry, by content hash.
+# The last file read in this process: the command line reads it to refuse an unusable file before it stores a
+# batch (services.detect_header), and the commit that follows need not parse the workbook again. One entry, by
+# content hash.
 _last_read: dict[str, list[Sheet]] = {}
 
 
-def _read(data: bytes, file_name: str) -> list[Sheet]:
+def read_sheets(data: bytes, file_name: str) -> list[Sheet]:
     check_size(len(data))  # limits may differ from when the cached copy was read
     digest = sha256_of(data)
     sheets = _last_read.pop(digest, None)
@@ -137,7 +138,7 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
     if list_kind not in ListKind.values:
         raise FileRejected(f"名录类型“{list_kind}”无效")
     progress(5, "读取文件")
-    sheets = _read(data, file_name)
+    sheets = read_sheets(data, file_name)
     detection = detect(sheets)
     if mapping:
         problems = validate_mapping(mapping)

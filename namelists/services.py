@@ -18,7 +18,7 @@ from django.utils import timezone
 from crm.models import Role, Street
 from crm.scoping import sees_all_streets
 
-from .diff import Analysis, Plan, _read, analyse, check_streets_loaded, forget_last_read, infer_year
+from .diff import Analysis, Plan, analyse, check_streets_loaded, forget_last_read, infer_year, read_sheets
 from .errors import ImportRefused
 from .headers import detect, validate_mapping
 from .locks import INTERRUPTED_MESSAGE, RUN_LOCK_NAMESPACE, batch_run_lock, fail_interrupted_batches
@@ -32,9 +32,8 @@ from .writing import NewFirmWriter, apply, insert_rows
 __all__ = [
     "IMPORT_ROLES", "VIEW_ROLES", "Analysis", "FileRejected", "ImportRefused", "INTERRUPTED_MESSAGE", "Plan",
     "RUN_LOCK_NAMESPACE", "analyse", "apply", "batch_run_lock", "check_can_import", "commit_batch", "create_batch",
-    "detect_header",
-    "empty_report", "error_report", "fail_interrupted_batches", "preview_batch", "read_progress", "request_commit",
-    "request_preview", "set_mapping", "sha256_of",
+    "detect_header", "empty_report", "error_report", "fail_interrupted_batches", "preview_batch", "read_progress",
+    "request_commit", "request_preview", "set_mapping", "sha256_of",
 ]
 
 IMPORT_ROLES = (Role.STATISTICIAN, Role.ADMIN)
@@ -76,7 +75,7 @@ def create_batch(actor, data: bytes, file_name: str, list_kind: str, year: int |
 def detect_header(data: bytes, file_name: str) -> None:
     """Read and find the header, or FileRejected: for callers outside a web request (the command line) that must
     refuse an unusable file before anything is stored. The read is kept for the analysis that follows."""
-    detect(_read(data, file_name))
+    detect(read_sheets(data, file_name))
 
 
 def _ext(name: str) -> str:
