@@ -245,4 +245,5 @@ LOGGING = {
 # Import limits for name lists (namelists app).
 NAMELIST_MAX_UPLOAD_BYTES = env.int("NAMELIST_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 NAMELIST_MAX_ROWS = env.int("NAMELIST_MAX_ROWS", default=300_000)
+NAMELIST_MAX_COLUMNS = env.int("NAMELIST_MAX_COLUMNS", default=200)  # a name list has tens of columns
 NAMELIST_MAX_UNCOMPRESSED_BYTES = env.int("NAMELIST_MAX_UNCOMPRESSED_BYTES", default=500 * 1024 * 1024)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.scoping import ScopedQuerySet, scoped_manager
+from crm.models import Role
+from crm.scoping import ScopedQuerySet, scoped_manager, sees_all_streets
 
 
 class ListKind(models.TextChoices):
@@ -43,6 +45,8 @@ class ImportBatch(models.Model):
     size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
     list_kind = models.CharField(_("名录类型"), max_length=10, choices=ListKind.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
+    # False: the uploader left the year blank, so the worker takes it from the title rows (or file name) it reads.
+    year_given = models.BooleanField(_("年度由上传人指定"), default=True)
     street = models.ForeignKey(
         "crm.Street", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("限定街道"),
         help_text=_("为空表示全区：按各行的“街道”列归属"),
@@ -105,6 +109,9 @@ class ImportIssue(models.Model):
     value = models.CharField(_("原值"), max_length=200, blank=True)
     reason = models.CharField(_("原因"), max_length=500)
     severity = models.CharField(_("类别"), max_length=10, choices=Severity.choices, default=Severity.ERROR)
+    # The row's firm name and street as the file gives them, so a rejected row can be found without the file.
+    firm_name = models.CharField(_("企业名称"), max_length=200, blank=True)
+    street_name = models.CharField(_("街道"), max_length=50, blank=True)
 
     objects = scoped_manager("batch__street")
 
@@ -112,6 +119,45 @@ class ImportIssue(models.Model):
         verbose_name = _("导入问题")
         verbose_name_plural = _("导入问题")
         ordering = ["batch", "row", "id"]
+
+
+FIELD_LABELS = {
+    "name": _("企业名称"), "industry_id": _("行业"), "street_id": _("街道"), "community_id": _("社区"),
+    "address": _("地址"), "legal_representative": _("法定代表人"), "revenue": _("营业收入（万元）"),
+    "output_value": _("工业总产值（万元）"), "employees": _("从业人员"), "tax": _("纳税额（万元）"),
+    "category": _("类别/级别"), "kind": _("分类"), "valid_from": _("起始日期"), "valid_to": _("终止日期"),
+    "certificate_no": _("证书编号"), "exchange": _("交易所"), "stock_code": _("股票代码"), "year": _("年度"),
+}
+
+
+def field_label(name: str) -> str:
+    """A changed field as the office reads it; never the internal column name."""
+    return str(FIELD_LABELS.get(name, name))
+
+
+def target_label(target: str) -> str:
+    """"enterprise" → 企业, "figure:2025" → 2025年度数据, "classification:sishang" → 分类：四上企业名录."""
+    kind, _sep, arg = target.partition(":")
+    if kind == "enterprise":
+        return str(_("企业"))
+    if kind == "figure":
+        return str(_("%(year)s年度数据") % {"year": arg})
+    if kind == "classification":
+        return str(_("分类：%(kind)s") % {"kind": dict(ListKind.choices).get(arg, arg)})
+    return target
+
+
+class ImportChangeQuerySet(ScopedQuerySet):
+    """A change belongs to its firm's street; a move between streets also to the street the firm left."""
+
+    street_field = "enterprise__street"
+
+    def visible_to(self, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if (user.role == Role.DEPARTMENT and not user.is_superuser) or sees_all_streets(user):
+            return super().visible_to(user)
+        return self.filter(Q(enterprise__street=user.street_id) | Q(former_street=user.street_id))
 
 
 class ImportChange(models.Model):
@@ -137,12 +183,31 @@ class ImportChange(models.Model):
     before = models.CharField(_("原值"), max_length=300, blank=True)
     after = models.CharField(_("新值"), max_length=300, blank=True)
     row = models.PositiveIntegerField(_("行号"), null=True, blank=True)
+
+    # A district-level import that moved the firm out of a street: that street keeps seeing the move in its history.
+    former_street = models.ForeignKey(
+        "crm.Street", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("迁出街道"),
+        db_index=False, db_constraint=False,
+    )
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
-    objects = scoped_manager("enterprise__street")
+    objects = ImportChangeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("导入变更")
         verbose_name_plural = _("导入变更")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["enterprise", "-id"], name="namelist_change_ent_idx")]
+        indexes = [
+            models.Index(fields=["enterprise", "-id"], name="namelist_change_ent_idx"),
+            # Moves between streets are few: a partial index serves each street's list of them.
+            models.Index(fields=["former_street", "-id"], name="namelist_change_moved_idx",
+                         condition=models.Q(former_street__isnull=False)),
+        ]
+
+    @property
+    def target_label(self) -> str:
+        return target_label(self.target)
+
+    @property
+    def field_label(self) -> str:
+        return field_label(self.field)

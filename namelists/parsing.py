@@ -32,13 +32,15 @@ FOOTNOTE_PREFIXES = ("注", "说明", "备注", "数据来源", "资料来源", 
 EMPTY_MARKS = {"", "-", "--", "—", "——", "/", "无", "n/a", "na", "null", "none"}
 
 
-@dataclass
+@dataclass(slots=True)  # a list every row of which has a problem holds 200,000 of them
 class Issue:
     row: int  # as Excel shows it (1-based)
     column: str  # header text as in the file, or the field label
     value: str
     reason: str
     severity: str = "error"  # error = row rejected; warning = value skipped, row imported; duplicate; skipped
+    firm_name: str = ""  # the row's name and street cells, as the file gives them
+    street_name: str = ""
 
 
 @dataclass(slots=True)

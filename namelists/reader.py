@@ -7,8 +7,10 @@ A file that cannot be used raises `FileRejected` with a one-line reason in Chine
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -53,6 +55,10 @@ def sniff(data: bytes, filename: str = "") -> str:
     return "csv"
 
 
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def check_size(size: int) -> None:
     limit = settings.NAMELIST_MAX_UPLOAD_BYTES
     if size > limit:
@@ -80,6 +86,79 @@ def check_zip(data: bytes) -> None:
     for info in infos:
         if info.compress_size and info.file_size / info.compress_size > 1000 and info.file_size > 10 * 1048576:
             raise FileRejected("文件压缩比异常（疑似压缩炸弹），已拒绝")
+
+
+HEADER_ROWS_SLACK = 50  # title and header rows above the data rows a limit counts
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
+_SHEET_MEMBER = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+
+
+def column_number(letters: str) -> int:
+    """"A" → 1, "Z" → 26, "AA" → 27, "ALL" → 1000."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def check_width(columns: int, where: str) -> None:
+    limit = settings.NAMELIST_MAX_COLUMNS
+    if columns > limit:
+        raise FileRejected(f"列数过多：{where}有 {columns} 列，名录最多 {limit} 列。请删除多余的列（只保留代码、名称、街道等所需列）后重新上传")
+
+
+def check_declared_dimensions(data: bytes) -> None:
+    """Every worksheet's declared size (its <dimension ref="A1:AD5000"/>, in the first bytes of its XML), read without
+    parsing a cell: too many columns or rows is refused at once, in the upload request."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = sorted((i.filename for i in zf.infolist() if _SHEET_MEMBER.match(i.filename)))
+        for number, member in enumerate(members, start=1):
+            try:
+                with zf.open(member) as fh:
+                    head = fh.read(4096)
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+                raise FileRejected("文件已损坏（工作表无法解压）") from None
+            m = _DIMENSION.search(head)
+            if not m:
+                continue  # no declaration: the worker checks the sheet as it reads it
+            last_col, last_row = (m[3], m[4]) if m[3] else (m[1], m[2])
+            if last_col:
+                check_width(column_number(last_col.decode()), f"第 {number} 个工作表")
+            if last_row and int(last_row) > settings.NAMELIST_MAX_ROWS + HEADER_ROWS_SLACK:
+                raise FileRejected(f"行数过多：第 {number} 个工作表有 {int(last_row)} 行，上限 {settings.NAMELIST_MAX_ROWS} 行，"
+                                   "请拆分后导入")
+
+
+def check_csv_head(data: bytes) -> None:
+    """The widest of a CSV's first lines, from its first 64 KB only."""
+    head = data[:65536]
+    try:
+        text = decode_csv(head)
+    except (FileRejected, UnicodeDecodeError):
+        text = head.decode("gb18030", errors="ignore")  # a multi-byte character cut at the end of the head
+    lines = text.splitlines()[:60]
+    if len(data) > len(head) and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines[:30]), delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
+    width = max((len(r) for r in csv.reader(lines, dialect)), default=0)
+    check_width(width, "CSV 文件")
+
+
+def check_upload(data: bytes, filename: str = "") -> str:
+    """The cheap checks an upload request makes before it stores a file: size, real format, encryption, the
+    archive's declared sizes and ratio, the sheets' declared dimensions (xlsx) or the first lines' width (CSV).
+    No cell is parsed: that is the worker's. Returns the format."""
+    check_size(len(data))
+    kind = sniff(data, filename)
+    if kind == "xlsx":
+        check_zip(data)
+        check_declared_dimensions(data)
+    elif kind == "csv":
+        check_csv_head(data)
+    return kind
 
 
 def decode_csv(data: bytes) -> str:
@@ -226,7 +305,8 @@ def read_file(data: bytes, filename: str = "") -> list[Sheet]:
         sheets = read_csv(data)
     max_rows = settings.NAMELIST_MAX_ROWS
     for sheet in sheets:
-        if len(sheet.rows) > max_rows + 50:
+        check_width(max(map(len, sheet.rows), default=0), f"工作表“{sheet.name}”")
+        if len(sheet.rows) > max_rows + HEADER_ROWS_SLACK:
             raise FileRejected(f"行数过多：工作表“{sheet.name}”有 {len(sheet.rows)} 行，上限 {max_rows} 行，请拆分后导入")
         fill_merged(sheet)
     return sheets

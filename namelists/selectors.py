@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import ImportBatch, ImportChange, ImportIssue
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
-FIELD_LABELS = {
-    "name": "企业名称", "industry_id": "行业", "street_id": "街道", "community_id": "社区", "address": "地址",
-    "legal_representative": "法定代表人", "revenue": "营业收入（万元）", "output_value": "工业总产值（万元）",
-    "employees": "从业人员", "tax": "纳税额（万元）", "category": "类别/级别", "kind": "分类", "valid_from": "起始日期",
-    "valid_to": "终止日期", "certificate_no": "证书编号", "exchange": "交易所", "stock_code": "股票代码", "year": "年度",
-}
+from crm.permissions import user_has_role
 
+from .models import ImportBatch, ImportChange, ImportIssue, field_label, target_label
+
+__all__ = ["batch_for", "batches_for", "changes_for_enterprise", "changes_of", "field_label", "home_card",
+           "issues_of", "preview_changes", "street_moves_for", "target_label"]
 
 def batches_for(user) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.visible_to(user).select_related("created_by", "street")
 
 
 def batch_for(user, pk: int) -> ImportBatch:
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(batches_for(user), pk=pk)
 
 
@@ -43,17 +41,23 @@ def changes_for_enterprise(enterprise, limit: int = 50) -> list[ImportChange]:
     )
 
 
-def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, name)
+def preview_changes(batch: ImportBatch) -> list[dict]:
+    """The preview's sample of firms to update, with targets and fields as the office reads them."""
+    return [{**u, "changes": [[target_label(target), field_label(name), before, after]
+                              for target, name, before, after in u.get("changes", [])]}
+            for u in (batch.preview or {}).get("updated", [])]
+
+
+def street_moves_for(user, limit: int = 20) -> list[ImportChange]:
+    """Firms a district-level import moved into or out of the user's street (all streets for district-wide users),
+    newest first: each street keeps the move in its history, also after the firm has left it."""
+    return list(ImportChange.objects.visible_to(user).filter(former_street__isnull=False)
+                .select_related("enterprise", "batch", "batch__created_by", "former_street").order_by("-id")[:limit])
 
 
 def home_card(user) -> dict | None:
     """Home page card for importing/viewing roles: the latest import of the user's scope."""
-    from django.urls import reverse
-
-    from crm.permissions import user_has_role
-
-    from .services import VIEW_ROLES
+    from .services import VIEW_ROLES  # services imports this module's neighbours: read at call time
 
     if not user_has_role(user, VIEW_ROLES):
         return None

@@ -30,6 +30,7 @@ def index(request):
     batches = batches[:PAGE]
     return render(request, "namelists/index.html", {
         "batches": batches, "next_before": batches[-1].id if more else None,
+        "moves": selectors.street_moves_for(request.user),
         "can_import": user_has_role(request.user, services.IMPORT_ROLES),
     })
 
@@ -46,6 +47,9 @@ def upload(request):
         except (FileRejected, services.ImportRefused) as exc:
             form.add_error("file", str(exc))
         else:
+            # The upload request only stored the file: the worker reads it, finds the header and previews.
+            services.request_preview(batch, request.user)
+            messages.success(request, "文件已上传，正在识别表头并预览；完成后本页自动刷新，可核对列映射后确认导入。")
             return redirect("namelists:detail", batch.pk)
     return render(request, "namelists/upload.html", {"form": form})
 
@@ -65,9 +69,9 @@ def detail(request, pk: int):
         "errors": selectors.issues_of(batch, "error", 200),
         "warnings": selectors.issues_of(batch, "warning", 200),
         "duplicates": selectors.issues_of(batch, "duplicate", 200),
-        "skipped": selectors.issues_of(batch, "skipped", 200),
+        # Rows of other streets are counted, not listed as problems to fix: the error report lists them apart.
         "changes": selectors.changes_of(batch, 200) if batch.status == ImportBatch.Status.COMMITTED else [],
-        "field_label": selectors.field_label,
+        "preview_updated": selectors.preview_changes(batch),
     })
 
 

@@ -9,13 +9,17 @@ its transaction: a failure anywhere rolls everything back.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import queue
 import threading
+from collections import defaultdict
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable
 
 import psycopg
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from psycopg.copy import FileWriter
 
 from enterprises.models import AnnualFigure, Classification, Enterprise
@@ -24,6 +28,10 @@ from .errors import ImportRefused
 from .initials import name_initials
 from .models import ImportChange
 
+if TYPE_CHECKING:
+    from .diff import Plan
+
+CHUNK = 2000
 FIGURE_FIELDS = ("revenue", "output_value", "employees", "tax")
 ENTERPRISE_COLUMNS = ("uscc", "name", "name_initials", "street_id", "community_id", "industry_id", "address",
                       "legal_representative", "created_at", "updated_at")
@@ -305,3 +313,79 @@ class NewFirmWriter:
                 if blocks:
                     with refused_if_raced():
                         table.send(cursor, blocks)
+
+
+# --- the plan's writes ------------------------------------------------------------------------------------
+
+
+def apply(plan: Plan, batch_id: int, progress: Callable[[int, str], None] | None = None) -> dict[str, int]:
+    """Write the plan (new firms too, unless a NewFirmWriter already wrote them). The caller holds the transaction.
+    Returns code → enterprise id for the new firms written here."""
+    progress = progress or (lambda pct, note: None)
+    now = timezone.now()
+    source = f"import:{batch_id}"
+    progress(65, "写入企业")
+    defer_gin_merges()
+    new_ids = insert_enterprises(plan.creates, now)
+    if plan.updates:
+        objs = []
+        fields: set[str] = set()
+        for ent_id, diff in plan.updates.items():
+            obj = Enterprise(id=ent_id, updated_at=now)
+            for k, val in diff.items():
+                setattr(obj, k, val)
+                fields.add(k)
+            if "name" in diff:
+                obj.name_initials = name_initials(diff["name"])
+                fields.add("name_initials")
+            objs.append(obj)
+        _bulk_update_grouped(Enterprise, objs, plan.updates, extra=("updated_at",),
+                             also={"name": ("name_initials", "former_names")})
+
+    def ent_id(firm: int | str) -> int:
+        return firm if isinstance(firm, int) else new_ids[firm]
+
+    progress(75, "写入年度数据与分类")
+    if plan.figure_creates:
+        insert_rows(AnnualFigure, FIGURE_COLUMNS, (figure_row(ent_id(ref), fig_year, values, source, now)
+                                                   for ref, fig_year, values in plan.figure_creates))
+    if plan.figure_updates:
+        objs = [AnnualFigure(id=pk, source=source, updated_at=now, **diff) for pk, diff in plan.figure_updates.items()]
+        _bulk_update_grouped(AnnualFigure, objs, plan.figure_updates, extra=("source", "updated_at"))
+    if plan.fact_creates:
+        insert_rows(Classification, FACT_COLUMNS, (fact_row(ent_id(ref), f, reason, source, now)
+                                                   for ref, f, reason, _row in plan.fact_creates))
+    if plan.fact_updates:
+        objs = [Classification(id=pk, source=source, updated_at=now, **diff) for pk, diff in plan.fact_updates.items()]
+        _bulk_update_grouped(Classification, objs, plan.fact_updates, extra=("source", "updated_at"))
+    if plan.fact_closes:
+        deletes = [fid for fid, _, mode in plan.fact_closes if mode == "delete"]
+        ends = [fid for fid, _, mode in plan.fact_closes if mode == "end"]
+        for i in range(0, len(deletes), CHUNK):
+            Classification.objects.filter(id__in=deletes[i:i + CHUNK]).delete()
+        for i in range(0, len(ends), CHUNK):
+            Classification.objects.filter(id__in=ends[i:i + CHUNK]).update(
+                valid_to=timezone.localdate(), reason=f"不在导入批次 #{batch_id} 的名单中", updated_at=now)
+    progress(88, "记录变更")
+    created = (created_change_row(batch_id, new_ids[c["uscc"]], c, now) for c in plan.creates)
+    others = ((batch_id, c["enterprise_id"], c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
+               c["row"], now) for c in plan.changes if "former_street_id" not in c)
+    insert_rows(ImportChange, CHANGE_COLUMNS, itertools.chain(created, others))
+    moves = [(batch_id, c["enterprise_id"], c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
+              c["row"], now, c["former_street_id"]) for c in plan.changes if "former_street_id" in c]
+    if moves:  # a firm moved between streets: the street it left sees the move too (ImportChange.former_street)
+        insert_rows(ImportChange, (*CHANGE_COLUMNS, "former_street_id"), moves)
+    return new_ids
+
+
+def _bulk_update_grouped(model, objs, diffs: dict[int, dict], extra=(), also=None):
+    """bulk_update per set of changed fields, so an update writes only the columns that changed."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for obj in objs:
+        keys = set(diffs[obj.id])
+        for trigger, fields in (also or {}).items():
+            if trigger in keys:
+                keys.update(fields)
+        groups[tuple(sorted(keys | set(extra)))].append(obj)
+    for fields, group in groups.items():
+        model.objects.bulk_update(group, list(fields), batch_size=500)

@@ -1,7 +1,7 @@
 """The shortcuts the 100k-row import takes must give the same answers as the plain rules."""
 
 from namelists.initials import name_initials
-from namelists.services import _former_names
+from namelists.diff import _former_names
 
 
 def test_name_initials_keeps_letters_and_digits_and_drops_punctuation():

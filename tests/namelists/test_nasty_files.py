@@ -9,6 +9,7 @@ import pytest
 from enterprises.models import AnnualFigure, Classification, Enterprise
 from namelists import services
 from namelists.models import ImportBatch, ImportIssue
+from namelists.reader import FileRejected
 from tests.namelists.factories import csv_bytes, guangming_streets, make_code, wrong_check, xlsx_bytes
 
 RNG = random.Random(7)
@@ -115,13 +116,20 @@ def test_legacy_xls_is_read(streets):
 
 
 def test_new_firm_without_any_street_is_rejected(streets):
-    rows = [["统一社会信用代码", "企业名称"], [A, "深圳市甲科技有限公司"]]
+    rows = [["统一社会信用代码", "企业名称", "街道"], [A, "深圳市甲科技有限公司", ""], [B, "深圳市乙科技有限公司", "马田街道"]]
     analysis = services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, None)
-    assert analysis.counts["created"] == 0 and analysis.counts["errors"] == 1
-    assert "街道" in analysis.issues[0].reason
+    assert analysis.counts["created"] == 1 and analysis.counts["errors"] == 1
+    assert "街道" in analysis.issues[0].reason and analysis.issues[0].row == 2
     # With --street the same row is accepted.
     analysis = services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, streets["440311006"])
-    assert analysis.counts["created"] == 1
+    assert analysis.counts["created"] == 2
+
+
+def test_a_list_without_a_street_column_for_new_firms_is_refused_once_up_front(streets):
+    rows = [["统一社会信用代码", "企业名称"], [A, "深圳市甲科技有限公司"], [B, "深圳市乙科技有限公司"]]
+    with pytest.raises(FileRejected, match="没有“街道”列"):
+        services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, None)
+    assert services.analyse(csv_bytes(rows), "x.csv", "sishang", 2025, streets["440311006"]).counts["created"] == 2
 
 
 def test_street_restriction_skips_rows_of_other_streets(streets):
@@ -172,7 +180,7 @@ def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypa
 
     from namelists import writing
 
-    real_insert, real_copy = services.insert_rows, writing.CopyInto.run
+    real_insert, real_copy = writing.insert_rows, writing.CopyInto.run
 
     def boom(model, *args, **kwargs):
         if model is ImportChange:  # the last write of the commit: everything before it must roll back
@@ -185,7 +193,7 @@ def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypa
         return real_copy(self, *args, **kwargs)
 
     batch = services.create_batch(None, nasty_xlsx(), "名录.xlsx", "sishang", street=streets["440311006"])
-    monkeypatch.setattr(services, "insert_rows", boom)
+    monkeypatch.setattr(writing, "insert_rows", boom)
     monkeypatch.setattr(writing.CopyInto, "run", copy_boom)
     with pytest.raises(RuntimeError):
         services.commit_batch(batch.pk)
@@ -197,7 +205,9 @@ def test_a_failure_during_commit_leaves_the_database_as_it_was(streets, monkeypa
 def test_a_firm_created_by_someone_else_during_the_commit_fails_the_batch_and_writes_nothing(streets, monkeypatch):
     rows = [["统一社会信用代码", "企业名称", "街道"], [A, "甲公司", "马田街道"], [B, "乙公司", "马田街道"]]
     batch = services.create_batch(None, csv_bytes(rows), "x.csv", "sishang")
-    real_load = services._load_existing
+    from namelists import diff
+
+    real_load = diff.load_existing
 
     def load_then_race(codes, *args):
         found = real_load(codes, *args)
@@ -205,7 +215,7 @@ def test_a_firm_created_by_someone_else_during_the_commit_fails_the_batch_and_wr
         Enterprise.objects.create(uscc=B, name="乙公司（别处新建）", street=streets["440311006"])
         return found
 
-    monkeypatch.setattr(services, "_load_existing", load_then_race)
+    monkeypatch.setattr(diff, "load_existing", load_then_race)
     batch = services.commit_batch(batch.pk)
     assert batch.status == ImportBatch.Status.FAILED and "同时创建" in batch.message
     assert not Enterprise.objects.exists()  # the racing row went with the rolled-back transaction here

@@ -42,15 +42,26 @@ CASES = {
     "no_header.csv": (csv_bytes([["名称", "地址"], ["甲公司", "某地"]]), "未找到表头"),
     "empty.csv": (b"", "为空"),
 }
+# Refused by the upload request's cheap checks; the others only once the worker reads them.
+REFUSED_AT_UPLOAD = sorted(set(CASES) - {"no_header.csv"})
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", REFUSED_AT_UPLOAD)
 def test_unusable_files_are_refused_with_a_reason_and_nothing_is_stored(db, settings, name):
     settings.NAMELIST_MAX_UNCOMPRESSED_BYTES = 1024 * 1024
     data, reason = CASES[name]
     with pytest.raises(FileRejected, match=reason):
         services.create_batch(None, data, name, "sishang")
     assert not ImportBatch.objects.exists()
+
+
+def test_a_file_whose_cells_must_be_read_to_be_refused_fails_its_preview_in_the_worker(db):
+    guangming_streets(("440311006",))
+    data, reason = CASES["no_header.csv"]
+    batch = services.create_batch(None, data, "no_header.csv", "sishang")
+    assert batch.status == ImportBatch.Status.PENDING and batch.headers == []  # stored, not parsed
+    batch = services.preview_batch(batch.pk)
+    assert batch.status == ImportBatch.Status.FAILED and reason in batch.message
 
 
 def test_upload_and_row_limits(db, settings):

@@ -31,10 +31,10 @@ def _has_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def analyse_or_refuse(data: bytes, name: str):
+def analyse_or_refuse(data: bytes, name: str, street=None):
     """Returns the analysis, or the refusal message; anything else is a bug."""
     try:
-        return services.analyse(data, name, "sishang", 2025, None)
+        return services.analyse(data, name, "sishang", 2025, street)
     except REFUSALS as exc:
         message = str(exc)
         assert message and _has_chinese(message) and "\n" not in message.strip(), message
@@ -192,10 +192,12 @@ def test_a_sheet_over_the_row_limit_is_refused_before_anything_is_written(tmp_pa
     assert counts() == before
 
 
-def test_content_not_extension_decides_the_format():
+def test_content_not_extension_decides_the_format(street):
     """A real workbook named .csv is read as a workbook; a CSV named .xlsx as CSV."""
-    as_csv_name = analyse_or_refuse(valid_xlsx(rows=3), "名录.csv")
+    # The lists have no street column: the import is restricted to a street (a district-level list of new firms
+    # without one is refused up front).
+    as_csv_name = analyse_or_refuse(valid_xlsx(rows=3), "名录.csv", street)
     assert not isinstance(as_csv_name, str), as_csv_name
     csv = f"统一社会信用代码,单位详细名称\n{make_uscc(800_001)},深圳市扩展名测试有限公司\n".encode()
-    as_xlsx_name = analyse_or_refuse(csv, "名录.xlsx")
+    as_xlsx_name = analyse_or_refuse(csv, "名录.xlsx", street)
     assert not isinstance(as_xlsx_name, str), as_xlsx_name

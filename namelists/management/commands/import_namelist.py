@@ -56,17 +56,18 @@ class Command(BaseCommand):
         try:
             if dry_run:
                 analysis = services.analyse(data, file.name, list_kind, year, street_obj, close_missing=close_missing)
-                counts, issues = analysis.counts, analysis.issues
+                counts, issues, note = analysis.counts, analysis.issues, analysis.summary
                 report_bytes = services.error_report(analysis) if report else None
                 batch_id = None
             else:
+                services.detect_header(data, file.name)  # an unusable file is refused before a batch is stored
                 with transaction.atomic():
                     batch = services.create_batch(None, data, file.name, list_kind, year, street_obj, close_missing)
                 batch = services.commit_batch(batch.pk)
                 if batch.status != ImportBatch.Status.COMMITTED:
                     raise UnusableFile(batch.message or "导入失败")
                 counts = batch.counts
-                issues = list(batch.issues.all())
+                issues, note = list(batch.issues.all()), batch.message
                 report_bytes = batch.report.read() if (report and batch.report) else None
                 batch_id = batch.pk
         except FileRejected as exc:
@@ -77,6 +78,8 @@ class Command(BaseCommand):
             if report_bytes is None:
                 report_bytes = services.empty_report()
             Path(report).write_bytes(report_bytes)
+        if note:
+            self.stdout.write(note)
         for issue in issues[:50]:
             self.stdout.write(f"第 {issue.row} 行 {issue.column}：{issue.reason}")
         if len(issues) > 50:
