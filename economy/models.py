@@ -1,0 +1,115 @@
+"""Monthly figures (月度数据) by firm × indicator × month, as the statistics bureau reports them, and growth targets.
+
+Figures are 万元, kept exact (Decimal). A row belongs to the street the file filed it under (the bureau's street
+for that month), so a month's sums never move when a firm is re-registered elsewhere later.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crm.scoping import ScopedQuerySet, scoped_manager
+
+
+class Indicator(models.TextChoices):
+    INDUSTRIAL_OUTPUT = "industrial_output", _("规上工业总产值")
+    REVENUE = "revenue", _("规上服务业营业收入")
+    RETAIL_SALES = "retail_sales", _("限上零售额")
+    CONSTRUCTION_OUTPUT = "construction_output", _("建筑业总产值")
+
+
+# The 四上 category whose list reports each indicator (退库 risk compares a firm's annualised figure with the
+# threshold of its category).
+INDICATOR_CATEGORIES = {
+    Indicator.INDUSTRIAL_OUTPUT: ("industry",),
+    Indicator.REVENUE: ("services", "real_estate"),
+    Indicator.RETAIL_SALES: ("wholesale", "retail", "accommodation", "catering"),
+    Indicator.CONSTRUCTION_OUTPUT: ("construction",),
+}
+
+
+class MonthlyFigure(models.Model):
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="monthly_figures", verbose_name=_("企业"),
+        db_index=False,  # served by monthly_figure_unique (enterprise, indicator, month)
+    )
+    indicator = models.CharField(_("指标"), max_length=20, choices=Indicator.choices)
+    month = models.DateField(_("月份"), help_text=_("该月 1 日"))
+    street = models.ForeignKey("crm.Street", on_delete=models.PROTECT, related_name="+", verbose_name=_("街道"))
+    value = models.DecimalField(_("本月（万元）"), max_digits=16, decimal_places=2, null=True, blank=True)
+    ytd = models.DecimalField(_("本年累计（万元）"), max_digits=16, decimal_places=2, default=0)
+    ytd_last_year = models.DecimalField(_("上年同期累计（万元）"), max_digits=16, decimal_places=2, null=True,
+                                        blank=True)
+    reported_growth = models.DecimalField(_("文件中的增速（%）"), max_digits=9, decimal_places=2, null=True,
+                                          blank=True)
+    batch = models.ForeignKey("namelists.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", db_constraint=False, verbose_name=_("导入批次"))
+    row = models.PositiveIntegerField(_("行号"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("月度数据")
+        verbose_name_plural = _("月度数据")
+        ordering = ["-month", "indicator", "enterprise"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "indicator", "month"], name="monthly_figure_unique"),
+        ]
+        indexes = [
+            # The sums of a month by street (street page, district view, report) and the trend of a street.
+            models.Index(fields=["indicator", "month", "street"], name="monthly_ind_month_street_idx"),
+            models.Index(fields=["street", "indicator", "month"], name="monthly_street_ind_month_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.indicator} {self.month:%Y-%m}"
+
+    @property
+    def increment(self):
+        return self.ytd - (self.ytd_last_year or 0)
+
+
+class MonthlyImport(models.Model):
+    """What a monthly name-list batch (namelists.ImportBatch, list kind 'monthly') is about: the month, the
+    indicator if forced, and what it replaced (kept in the batch's ImportChange rows)."""
+
+    batch = models.OneToOneField("namelists.ImportBatch", on_delete=models.CASCADE, related_name="monthly",
+                                 verbose_name=_("导入批次"))
+    month = models.DateField(_("月份"))
+    indicator = models.CharField(_("指定指标"), max_length=20, choices=Indicator.choices, blank=True)
+    # {indicator: [street ids replaced]} after the commit.
+    replaced = models.JSONField(_("替换范围"), default=dict, blank=True)
+    watch_notified = models.BooleanField(_("已发送预警通知"), default=False)
+
+    objects = scoped_manager("batch__street")
+
+    class Meta:
+        verbose_name = _("月度数据导入")
+        verbose_name_plural = _("月度数据导入")
+        ordering = ["-month", "-id"]
+
+
+class GrowthTarget(models.Model):
+    """A growth-rate target for a year and a street: "规上工业总产值增长10%"."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    street = models.ForeignKey("crm.Street", on_delete=models.CASCADE, related_name="+", verbose_name=_("街道"))
+    indicator = models.CharField(_("指标"), max_length=20, choices=Indicator.choices)
+    growth_pct = models.DecimalField(_("目标增速（%）"), max_digits=6, decimal_places=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("增速目标")
+        verbose_name_plural = _("增速目标")
+        ordering = ["-year", "street", "indicator"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "street", "indicator"], name="growth_target_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.street} {self.get_indicator_display()} {self.growth_pct}%"

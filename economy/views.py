@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def street_page(request):
+    return HttpResponse("")
