@@ -13,6 +13,7 @@ class EconomyConfig(AppConfig):
         from namelists.services import LIST_KIND_HANDLERS
 
         from .importing import MonthlyHandler
+        from .sections import monthly_section
 
         LIST_KIND_HANDLERS[ListKind.MONTHLY] = MonthlyHandler
 
@@ -20,3 +21,4 @@ class EconomyConfig(AppConfig):
             NavItem(_("经济运行"), "economy:street",
                     roles=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN, Role.DISTRICT), order=300),
         )
+        registry.add_enterprise_section(30, monthly_section)
