@@ -151,3 +151,31 @@ def test_month_of_file_must_agree_with_the_given_month(street, tmp_path):
         import_file(tmp_path, monthly_xlsx(4, APRIL), "2026-05")
     assert exc.value.code == 2
     assert not MonthlyFigure.objects.exists() and not Enterprise.objects.exists()
+
+
+def test_watch_lists_withdrawn_at_risk_and_new_entrants(two_months, tmp_path):
+    from enterprises.models import IndustryCategory, SishangThreshold
+    from tests.enterprises.factories import ClassificationFactory
+
+    firms = {e.uscc: e for e in Enterprise.objects.all()}
+    big = make_uscc(106)
+    import_file(tmp_path, monthly_xlsx(5, MAY + [(big, "己公司", "马田街道", 200, 1000, 900)]), "2026-05",
+                name="may_big.xlsx")
+    firms[big] = Enterprise.objects.get(uscc=big)
+    industry = IndustryCategory.objects.filter(code="3982").first() or IndustryCategory.objects.create(
+        code="3982", name="电子电路制造", level="xiao", section="C")
+    Enterprise.objects.filter(uscc__in=[A, big]).update(industry=industry)
+    SishangThreshold.objects.create(year=2026, category="industry", industry_prefixes="B,C,D", min_revenue=2000)
+    SishangThreshold.objects.create(year=2026, category="services", industry_prefixes="G,I", min_revenue=5000)
+    # D was 四上 last year, not this year: 退库. B is new this year: 新纳统. A stays.
+    for code in (A, D):
+        ClassificationFactory(enterprise=firms[code], year=2025)
+    for code in (A, B):
+        ClassificationFactory(enterprise=firms[code], year=2026)
+    assert [r["code"] for r in selectors.withdrawn(2026)] == [D]
+    assert [r["code"] for r in selectors.new_entrants(2026)] == [B]
+    # At risk: ytd × 12 ÷ 5 below the threshold of the firm's industry. A: 130 → 312 < 2000; 己: 1000 → 2400, safe.
+    # B, C, E have no industry: the lowest threshold of the indicator's categories (industry: 2000) applies.
+    risk = {r["code"]: r for r in selectors.at_risk(MAY_D, "industrial_output")}
+    assert set(risk) == {A, B, C, E}
+    assert risk[A]["annualised"] == Decimal("312") and risk[A]["threshold"] == Decimal("2000")
