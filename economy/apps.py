@@ -22,3 +22,7 @@ class EconomyConfig(AppConfig):
                     roles=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN, Role.DISTRICT), order=300),
         )
         registry.add_enterprise_section(30, monthly_section)
+
+        from .targets import register_metrics
+
+        register_metrics()

@@ -6,7 +6,6 @@ for that month), so a month's sums never move when a firm is re-registered elsew
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -89,27 +88,3 @@ class MonthlyImport(models.Model):
         verbose_name = _("月度数据导入")
         verbose_name_plural = _("月度数据导入")
         ordering = ["-month", "-id"]
-
-
-class GrowthTarget(models.Model):
-    """A growth-rate target for a year and a street: "规上工业总产值增长10%"."""
-
-    year = models.PositiveSmallIntegerField(_("年度"))
-    street = models.ForeignKey("crm.Street", on_delete=models.CASCADE, related_name="+", verbose_name=_("街道"))
-    indicator = models.CharField(_("指标"), max_length=20, choices=Indicator.choices)
-    growth_pct = models.DecimalField(_("目标增速（%）"), max_digits=6, decimal_places=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("增速目标")
-        verbose_name_plural = _("增速目标")
-        ordering = ["-year", "street", "indicator"]
-        constraints = [
-            models.UniqueConstraint(fields=["year", "street", "indicator"], name="growth_target_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year} {self.street} {self.get_indicator_display()} {self.growth_pct}%"
