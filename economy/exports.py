@@ -17,12 +17,21 @@ def _n(value, places=1):
     return None if value is None else float(selectors.rounded(value, places))
 
 
-def meeting_report(street: Street, month: dt.date) -> bytes:
+def meeting_report(street: Street, month: dt.date | None) -> tuple[bytes, int]:
+    """(xlsx bytes, rows written). A street without figures gets a workbook that says so."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     wb.remove(wb.active)
+    written = 0
+    if month is None:
+        ws = wb.create_sheet("经济运行调度")
+        ws.append([f"{street.name}经济运行调度表"])
+        ws.append(["暂无月度数据：请统计员导入统计局月报。"])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue(), 0
     period = f"{month.year}年1—{month.month}月"
     bold = Font(bold=True)
     for indicator, label in Indicator.choices:
@@ -47,6 +56,7 @@ def meeting_report(street: Street, month: dt.date) -> bytes:
             ws.append(["序号", "统一社会信用代码", "单位名称", "本年累计", "上年同期累计", "增量", "拉动(百分点)",
                        "贡献率(%)", "挂点人员"])
             for i, r in enumerate(rows, start=1):
+                written += 1
                 ws.append([i, r.code, formula_safe(r.name), float(r.ytd), float(r.ytd_last_year),
                            float(r.increment), _n(r.pull_pts, 2), _n(r.contribution_pct, 1),
                            formula_safe(r.officer or "")])
@@ -82,4 +92,4 @@ def meeting_report(street: Street, month: dt.date) -> bytes:
         ws.append(["新纳统", r["code"], formula_safe(r["name"]), formula_safe(r["officer"] or "")])
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
+    return out.getvalue(), written

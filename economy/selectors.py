@@ -319,7 +319,8 @@ def new_entrants(year: int, street_id: int | None = None, limit: int = 100) -> l
     return _with_officer(Enterprise.objects.filter(pk__in=ids), limit)
 
 
-def at_risk_ids(month: dt.date, indicator: str, street_id: int | None = None) -> list[tuple[int, Decimal, Decimal]]:
+def at_risk_ids(month: dt.date, indicator: str, street_id: int | None = None,
+                limit: int | None = None) -> list[tuple[int, Decimal, Decimal]]:
     """(enterprise id, annualised ytd, threshold) of this month's firms whose ytd × 12 ÷ m is below the 四上
     threshold of their industry (the most specific SishangThreshold row of the rule year, as
     enterprises.services.classification.matching_threshold picks it; a firm without an industry gets the lowest
@@ -358,17 +359,18 @@ def at_risk_ids(month: dt.date, indicator: str, street_id: int | None = None) ->
           AND COALESCE(th.min_revenue, %(fallback)s) > 0
           AND f.ytd * 12 < COALESCE(th.min_revenue, %(fallback)s) * %(m)s
         ORDER BY f.ytd * 12 / %(m)s, f.enterprise_id
+        LIMIT %(limit)s
     """
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
         cursor.execute(sql, {"m": month.month, "fallback": fallback, "rule_year": rule_year, "month": month,
-                             "indicator": indicator, "street": street_id})
+                             "indicator": indicator, "street": street_id, "limit": limit})
         return [(r[0], Decimal(r[1]), Decimal(r[2])) for r in cursor.fetchall()]
 
 
 def at_risk(month: dt.date, indicator: str, street_id: int | None = None, limit: int = 100) -> list[dict]:
-    found = at_risk_ids(month, indicator, street_id)[:limit]
+    found = at_risk_ids(month, indicator, street_id, limit)
     figures = {r[0]: r for r in found}
     rows = _with_officer(Enterprise.objects.filter(pk__in=list(figures)), limit)
     for row in rows:

@@ -54,17 +54,21 @@ def _month_and_indicator(request, street_id: int | None) -> tuple[dt.date | None
     return month or selectors.latest_month(None, street_id), indicator
 
 
-def _cards(month: dt.date, street_id: int | None) -> list[dict]:
+def _cards(month: dt.date, street_id: int) -> list[dict]:
+    """One card per indicator the street has figures for: its total, growth, rank and share (one ranking query)."""
     cards = []
     for indicator, label in Indicator.choices:
-        total = selectors.totals(month, indicator, street_id)
-        if not total.firms:
+        ranking = selectors.street_ranking(month, indicator)
+        position = next((r for r in ranking if r.street_id == street_id), None)
+        if position is None:
             continue
-        position = selectors.street_position(month, indicator, street_id) if street_id else None
-        ranking = selectors.street_ranking(month, indicator) if street_id else []
+        total = selectors.Totals(position.firms, position.ytd, position.ytd_last_year, selectors.ZERO)
         cards.append({"indicator": indicator, "label": label, "total": total, "position": position,
                       "streets": len(ranking)})
     return cards
+
+
+WATCH_ROWS = 20  # per watch list on the page; the drill-down and the export list them all
 
 
 @role_required(*STREET_ROLES)
@@ -85,12 +89,13 @@ def street_page(request):
         pull, drag = selectors.pull_drag(month, indicator, street.id, 10, total)
         ctx.update(
             cards=_cards(month, street.id), total=total, pull=pull, drag=drag,
-            drops=selectors.big_drops(month, indicator, street.id), drop_share=selectors.drop_share() * 100,
-            zeros=selectors.zero_reports(month, indicator, street.id),
-            missing=selectors.not_reported(month, indicator, street.id),
-            withdrawn=selectors.withdrawn(month.year, street.id),
-            at_risk=selectors.at_risk(month, indicator, street.id),
-            entrants=selectors.new_entrants(month.year, street.id),
+            drops=selectors.big_drops(month, indicator, street.id, limit=WATCH_ROWS),
+            drop_share=selectors.drop_share() * 100,
+            zeros=selectors.zero_reports(month, indicator, street.id, limit=WATCH_ROWS),
+            missing=selectors.not_reported(month, indicator, street.id, limit=WATCH_ROWS),
+            withdrawn=selectors.withdrawn(month.year, street.id, limit=WATCH_ROWS),
+            at_risk=selectors.at_risk(month, indicator, street.id, limit=WATCH_ROWS),
+            entrants=selectors.new_entrants(month.year, street.id, limit=WATCH_ROWS),
             communities=selectors.by_group(month, indicator, street.id, "community"),
             parks=selectors.by_group(month, indicator, street.id, "park"),
             chart={"label": Indicator(indicator).label, "points": [
@@ -146,17 +151,19 @@ def firm_list(request):
 
 @role_required(*STREET_ROLES)
 def export(request):
-    street = _street(request)
+    from crm.audit import filters_of, log_export
+
+    from .exports import meeting_report
+
+    street = _street(request) or Street.objects.order_by("code").first()  # district users: ?street=CODE
     if street is None:
         raise Http404(_("请选择街道"))
     month, _indicator = _month_and_indicator(request, street.id)
-    if month is None:
-        raise Http404(_("没有月度数据"))
-    from .exports import meeting_report
-
-    content = meeting_report(street, month)
+    content, rows = meeting_report(street, month)
+    log_export(request.user, what=f"经济运行调度表 {street.name}", rows=rows, personal_data=False,
+               filters=filters_of(request.GET))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    name = f"{street.name}{month.year}年1-{month.month}月经济运行调度.xlsx"
+    name = f"{street.name}{month.year}年1-{month.month}月经济运行调度.xlsx" if month else f"{street.name}经济运行调度.xlsx"
     from urllib.parse import quote
 
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
