@@ -55,7 +55,7 @@ def codes(n: int) -> list[str]:
 def seed() -> None:
     from crm import demo as crm_demo
     from crm.models import Role, Street, User
-    from economy.models import MonthlyFigure
+    from economy.models import MonthlyFigure, StreetMonthTotal
     from enterprises.models import Enterprise, SishangThreshold
 
     call_command("migrate", verbosity=0)
@@ -82,7 +82,8 @@ def seed() -> None:
                        'active', now(), now()
                 FROM bench_codes ON CONFLICT (uscc) DO NOTHING""", [street_ids, street_ids])
         print(f"seeded {FIRMS} firms in {time.perf_counter() - t0:.1f} s")
-    months_have = MonthlyFigure.objects.values("month").distinct().count()
+    months_have = MonthlyFigure.objects.filter(indicator="industrial_output", street__code=STREET).values(
+        "month").distinct().count()
     if months_have < MONTHS:
         t0 = time.perf_counter()
         with connection.cursor() as cur:
@@ -104,7 +105,13 @@ def seed() -> None:
                             FROM generate_series(0, %s - 1) k) m
                 WHERE e.uscc LIKE '9144031%%' AND (e.id + m.k) %% 50 <> 0
                 ON CONFLICT DO NOTHING""", [LAST[0], LAST[1], MONTHS])
-            cur.execute("ANALYZE economy_monthlyfigure")
+            cur.execute("VACUUM ANALYZE economy_monthlyfigure")  # what autovacuum does after a bulk load
+    if not StreetMonthTotal.objects.exists():
+        from economy.rollup import refresh
+
+        t0 = time.perf_counter()
+        refresh()
+        print(f"rollup of every month computed in {time.perf_counter() - t0:.1f} s")
         print(f"seeded {MonthlyFigure.objects.count():,} monthly figures ({MONTHS} months) in "
               f"{time.perf_counter() - t0:.1f} s")
 

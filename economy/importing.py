@@ -439,6 +439,10 @@ def apply(analysis: MonthlyAnalysis, batch_id: int | None, progress=None) -> Non
         (ent if isinstance(ent, int) else ids[ent], ind, month, r.street_id,
          *(r.values.get(f) for f in FIGURE_FIELDS), batch_id, r.row)
         for ent, ind, r in analysis.new_figures))
+    from .rollup import refresh
+
+    for ind in analysis.scope:
+        refresh(ind, month)  # the whole month of the indicator: a firm may have moved from another street
     progress(90, "记录变更")
     if batch_id is not None:
         created = (created_change_row(batch_id, new_ids[c["uscc"]], c, now) for c in analysis.creates)

@@ -2,7 +2,8 @@
 
 Scope: a street (the street the bureau's file filed the figure under) or the district (every street).
 - firms, Σ本年累计 (ytd), Σ上年同期累计 (ytd_last_year; empty counts as 0) over the firms with a row for that month
-  and indicator in scope;
+  and indicator in scope (read from the StreetMonthTotal rollup, which economy.rollup computes from the figures
+  after every import);
 - growth (同口径) = (Σytd − Σytd_last_year) ÷ Σytd_last_year, None when Σytd_last_year is 0;
 - a firm's increment = ytd − ytd_last_year; 拉动 (pp) = increment ÷ the scope's Σytd_last_year × 100 (the pulls of a
   scope add up to its growth); 贡献率 = increment ÷ the scope's total increment × 100;
@@ -32,7 +33,7 @@ from django.utils import timezone
 
 from enterprises.models import Classification, Enterprise, LiaisonAssignment
 
-from .models import Indicator, MonthlyFigure
+from .models import Indicator, MonthlyFigure, StreetMonthTotal
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -66,12 +67,16 @@ def growth_of(ytd: Decimal, last_year: Decimal) -> Decimal | None:
 
 
 def latest_month(indicator: str | None = None, street_id: int | None = None) -> dt.date | None:
-    qs = MonthlyFigure.objects.all()
-    if indicator:
-        qs = qs.filter(indicator=indicator)
-    if street_id:
-        qs = qs.filter(street_id=street_id)
-    return qs.order_by("-month").values_list("month", flat=True).first()
+    """The newest month with figures: one index probe per indicator."""
+    found = []
+    for ind in ([indicator] if indicator else Indicator.values):
+        qs = MonthlyFigure.objects.filter(indicator=ind)
+        if street_id:
+            qs = qs.filter(street_id=street_id)
+        month = qs.order_by("-month").values_list("month", flat=True).first()
+        if month:
+            found.append(month)
+    return max(found, default=None)
 
 
 def in_scope(month: dt.date, indicator: str, street_id: int | None = None):
@@ -99,14 +104,20 @@ class Totals:
         return self.ytd - self.ytd_last_year
 
 
+def _rollup(month: dt.date, indicator: str, street_id: int | None = None):
+    """The rollup rows (economy.rollup: the sums of MonthlyFigure by street, refreshed by every import)."""
+    qs = StreetMonthTotal.objects.filter(month=month, indicator=indicator)
+    return qs if street_id is None else qs.filter(street_id=street_id)
+
+
 def totals(month: dt.date, indicator: str, street_id: int | None = None) -> Totals:
-    row = in_scope(month, indicator, street_id).aggregate(
-        firms=Count("id"), ytd=Sum("ytd"), ly=Sum(_last_year()), value=Sum(Coalesce("value", Value(ZERO))))
-    return Totals(row["firms"], row["ytd"] or ZERO, row["ly"] or ZERO, row["value"] or ZERO)
+    row = _rollup(month, indicator, street_id).aggregate(
+        firms=Sum("firms"), ytd=Sum("ytd"), ly=Sum("ytd_last_year"), value=Sum("value"))
+    return Totals(row["firms"] or 0, row["ytd"] or ZERO, row["ly"] or ZERO, row["value"] or ZERO)
 
 
 def month_has_data(month: dt.date, indicator: str, street_id: int | None = None) -> bool:
-    return in_scope(month, indicator, street_id).exists()
+    return _rollup(month, indicator, street_id).filter(firms__gt=0).exists()
 
 
 @dataclass
@@ -150,12 +161,22 @@ def _pulls(qs, total: Totals, limit: int | None) -> list[FirmPull]:
     return out
 
 
+def _top(base, top: int, largest: bool):
+    """The top N by increment with exact ties by USCC: first the N-th increment from the figures alone (an
+    index-only top-N sort), then only the rows at or beyond it are joined to the registry and ordered by code."""
+    qs = base.filter(inc__gt=0) if largest else base.filter(inc__lt=0)
+    edge = list(qs.order_by("-inc" if largest else "inc").values_list("inc", flat=True)[top - 1:top])
+    if edge:
+        qs = qs.filter(inc__gte=edge[0]) if largest else qs.filter(inc__lte=edge[0])
+    return qs.order_by("-inc" if largest else "inc", "enterprise__uscc")
+
+
 def pull_drag(month: dt.date, indicator: str, street_id: int | None = None, top: int = 10,
               total: Totals | None = None) -> tuple[list[FirmPull], list[FirmPull]]:
     total = total or totals(month, indicator, street_id)
     base = in_scope(month, indicator, street_id).annotate(inc=F("ytd") - _last_year())
-    pull = _pulls(base.filter(inc__gt=0).order_by("-inc", "enterprise__uscc"), total, top)
-    drag = _pulls(base.filter(inc__lt=0).order_by("inc", "enterprise__uscc"), total, top)
+    pull = _pulls(_top(base, top, largest=True), total, top)
+    drag = _pulls(_top(base, top, largest=False), total, top)
     return pull, drag
 
 
@@ -199,25 +220,19 @@ def previous_month(month: dt.date) -> dt.date | None:
     return None if month.month == 1 else month.replace(month=month.month - 1)
 
 
-def not_reported(month, indicator, street_id=None, limit: int = 50) -> list[dict]:
+def not_reported(month, indicator, street_id=None, limit: int | None = 50) -> list[dict]:
     """Firms on the previous month's list (same year, same scope) with no row this month."""
+    from django.db.models import Exists
+
     before = previous_month(month)
     if before is None:
         return []
     this = MonthlyFigure.objects.filter(month=month, indicator=indicator, enterprise_id=OuterRef("enterprise_id"))
-    first, username = _officer_name()
-    rows = (in_scope(before, indicator, street_id).exclude(Exists_(this))
-            .annotate(officer_first=first, officer_user=username)
-            .order_by("enterprise__uscc")
-            .values("enterprise_id", "enterprise__uscc", "enterprise__name", "ytd", "officer_first", "officer_user"))
-    return [{"enterprise_id": r["enterprise_id"], "code": r["enterprise__uscc"], "name": r["enterprise__name"],
-             "ytd_before": r["ytd"], "officer": r["officer_first"] or r["officer_user"]} for r in rows[:limit]]
-
-
-def Exists_(qs):  # noqa: N802 - a tiny alias keeps the query above readable
-    from django.db.models import Exists
-
-    return Exists(qs)
+    missing = in_scope(before, indicator, street_id).exclude(Exists(this)).values("enterprise_id")
+    previous = MonthlyFigure.objects.filter(month=before, indicator=indicator, enterprise_id=OuterRef("pk"))
+    rows = _with_officer(Enterprise.objects.filter(pk__in=missing).annotate(
+        ytd_before=Subquery(previous.values("ytd")[:1])), limit)
+    return rows
 
 
 @dataclass
@@ -238,9 +253,8 @@ class StreetRow:
 
 def street_ranking(month: dt.date, indicator: str) -> list[StreetRow]:
     """Every street with figures that month, ranked by Σytd (largest first; equal sums share a rank)."""
-    rows = list(in_scope(month, indicator).values("street_id", "street__code", "street__name")
-                .annotate(firms=Count("id"), ytd=Sum("ytd"), ly=Sum(_last_year()))
-                .order_by("-ytd", "street__code"))
+    rows = list(_rollup(month, indicator).values("street_id", "street__code", "street__name", "firms", "ytd",
+                                                 ly=F("ytd_last_year")).order_by("-ytd", "street__code"))
     district = sum((r["ytd"] for r in rows), ZERO)
     out, rank, previous = [], 0, None
     for i, r in enumerate(rows, start=1):
@@ -259,19 +273,20 @@ def by_group(month: dt.date, indicator: str, street_id: int | None, group: str) 
     """Sums by community or by park (the firm's community/park in the registry) within a scope."""
     key = {"community": "enterprise__community", "park": "enterprise__park"}[group]
     rows = (in_scope(month, indicator, street_id).values(f"{key}_id", f"{key}__name")
-            .annotate(firms=Count("id"), ytd=Sum("ytd"), ly=Sum(_last_year())).order_by("-ytd"))
+            .annotate(firms=Count("*"), ytd=Sum("ytd"), ly=Sum(_last_year())).order_by("-ytd"))
     return [{"id": r[f"{key}_id"], "name": r[f"{key}__name"] or "（未登记）", "firms": r["firms"], "ytd": r["ytd"],
              "ytd_last_year": r["ly"], "growth": growth_of(r["ytd"], r["ly"])} for r in rows]
 
 
 def trend(indicator: str, street_id: int | None, until: dt.date, months: int = 24) -> list[dict]:
     """Monthly series of a scope: Σ本月, Σytd, Σytd_last_year and growth per month, oldest first."""
-    start = dt.date(until.year - (months // 12) - 1, until.month, 1)
-    qs = MonthlyFigure.objects.filter(indicator=indicator, month__gt=start, month__lte=until)
+    back = until.year * 12 + until.month - 1 - months  # the month before the first one shown
+    start = dt.date(back // 12, back % 12 + 1, 1)
+    qs = StreetMonthTotal.objects.filter(indicator=indicator, month__gt=start, month__lte=until)
     if street_id is not None:
         qs = qs.filter(street_id=street_id)
-    rows = qs.values("month").annotate(value=Sum(Coalesce("value", Value(ZERO))), ytd=Sum("ytd"),
-                                       ly=Sum(_last_year()), firms=Count("id")).order_by("month")
+    rows = qs.values("month").annotate(value=Sum("value"), ytd=Sum("ytd"), ly=Sum("ytd_last_year"),
+                                       firms=Sum("firms")).order_by("month")
     out = [{"month": r["month"], "value": r["value"], "ytd": r["ytd"], "ytd_last_year": r["ly"], "firms": r["firms"],
             "growth": growth_of(r["ytd"], r["ly"])} for r in rows]
     return out[-months:]
@@ -294,7 +309,7 @@ def _sishang_firms(street_id: int | None, year: int):
     return qs if street_id is None else qs.filter(enterprise__street_id=street_id)
 
 
-def _with_officer(qs, limit: int) -> list[dict]:
+def _with_officer(qs, limit: int | None) -> list[dict]:
     today = timezone.localdate()
     active = (LiaisonAssignment.objects.filter(enterprise_id=OuterRef("pk"), start_date__lte=today)
               .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).order_by("-team_role", "start_date", "id"))
@@ -302,7 +317,7 @@ def _with_officer(qs, limit: int) -> list[dict]:
                        officer_user=Subquery(active.values("officer__username")[:1]),
                        officer_id=Subquery(active.values("officer_id")[:1])).order_by("uscc")
     return [{"enterprise_id": e.pk, "code": e.uscc, "name": e.name, "officer": e.officer_first or e.officer_user,
-             "officer_id": e.officer_id} for e in rows[:limit]]
+             "officer_id": e.officer_id, "ytd_before": getattr(e, "ytd_before", None)} for e in rows[:limit]]
 
 
 def withdrawn(year: int, street_id: int | None = None, limit: int = 100) -> list[dict]:

@@ -54,6 +54,15 @@ def _month_and_indicator(request, street_id: int | None) -> tuple[dt.date | None
     return month or selectors.latest_month(None, street_id), indicator
 
 
+def recent_months(month: dt.date, count: int) -> list[dt.date]:
+    """`month` and the months before it (no scan of the figures for the list of months)."""
+    out, y, m = [], month.year, month.month
+    for _ in range(count):
+        out.append(dt.date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out
+
+
 def _cards(month: dt.date, street_id: int) -> list[dict]:
     """One card per indicator the street has figures for: its total, growth, rank and share (one ranking query)."""
     cards = []
@@ -81,9 +90,7 @@ def street_page(request):
     month, indicator = _month_and_indicator(request, street.id)
     ctx = {"street": street, "month": month, "indicator": indicator, "indicator_label": Indicator(indicator).label,
            "indicators": Indicator.choices, "can_import": _can_import(request.user),
-           "is_district": sees_all_streets(request.user),
-           "months": list(MonthlyFigure.objects.filter(street=street).order_by("-month")
-                          .values_list("month", flat=True).distinct()[:36])}
+           "is_district": sees_all_streets(request.user), "months": []}
     if month is not None:
         total = selectors.totals(month, indicator, street.id)
         pull, drag = selectors.pull_drag(month, indicator, street.id, 10, total)
@@ -96,13 +103,12 @@ def street_page(request):
             withdrawn=selectors.withdrawn(month.year, street.id, limit=WATCH_ROWS),
             at_risk=selectors.at_risk(month, indicator, street.id, limit=WATCH_ROWS),
             entrants=selectors.new_entrants(month.year, street.id, limit=WATCH_ROWS),
-            communities=selectors.by_group(month, indicator, street.id, "community"),
-            parks=selectors.by_group(month, indicator, street.id, "park"),
-            chart={"label": Indicator(indicator).label, "points": [
-                {"month": f"{p['month']:%Y-%m}", "ytd": str(p["ytd"]), "value": str(p["value"]),
-                 "growth": selectors.rounded(p["growth"], 1)}
-                for p in selectors.trend(indicator, street.id, month)]},
         )
+        trend = selectors.trend(indicator, street.id, month)
+        ctx["chart"] = {"label": Indicator(indicator).label, "points": [
+            {"month": f"{p['month']:%Y-%m}", "ytd": str(p["ytd"]), "value": str(p["value"]),
+             "growth": selectors.rounded(p["growth"], 1)} for p in trend]}
+        ctx["months"] = sorted({p["month"] for p in trend} | {month}, reverse=True)
     return render(request, "economy/street.html", ctx)
 
 
@@ -116,9 +122,22 @@ def district_page(request):
             if rows:
                 ctx["tables"].append({"indicator": ind, "label": label, "rows": rows,
                                       "total": selectors.totals(month, ind)})
-        ctx["months"] = list(MonthlyFigure.objects.order_by("-month").values_list("month", flat=True)
-                             .distinct()[:36])
+        ctx["months"] = recent_months(month, 36)
     return render(request, "economy/district.html", ctx)
+
+
+@role_required(*STREET_ROLES)
+def groups(request):
+    """By community and by park within a street (the firm's community/park in the registry)."""
+    street = _street(request) or Street.objects.order_by("code").first()  # district users: ?street=CODE
+    if street is None:
+        raise Http404(_("街道不存在"))
+    month, indicator = _month_and_indicator(request, street.id)
+    ctx = {"street": street, "month": month, "indicator": indicator, "indicator_label": Indicator(indicator).label}
+    if month is not None:
+        ctx.update(communities=selectors.by_group(month, indicator, street.id, "community"),
+                   parks=selectors.by_group(month, indicator, street.id, "park"))
+    return render(request, "economy/groups.html", ctx)
 
 
 KINDS = {"all": "全部企业", "pull": "拉动企业", "drag": "拖累企业", "drop": "累计降幅超阈值", "zero": "本月零报"}

@@ -179,3 +179,18 @@ def test_watch_lists_withdrawn_at_risk_and_new_entrants(two_months, tmp_path):
     risk = {r["code"]: r for r in selectors.at_risk(MAY_D, "industrial_output")}
     assert set(risk) == {A, B, C, E}
     assert risk[A]["annualised"] == Decimal("312") and risk[A]["threshold"] == Decimal("2000")
+
+
+def test_dry_run_writes_nothing(street, tmp_path):
+    counts = import_file(tmp_path, monthly_xlsx(5, MAY), "2026-05", "--dry-run")
+    assert counts["created"] == 4 and counts["dry_run"] is True and counts["batch"] is None
+    assert not MonthlyFigure.objects.exists() and not Enterprise.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
+def test_bad_rows_are_reported_and_the_rest_imported(street, tmp_path):
+    rows = MAY[:2] + [("91440311ABCDEFGH1X", "坏代码公司", "马田街道", 1, 2, 3),
+                      (make_uscc(107), "坏数字公司", "马田街道", 1, "一百", 3)]
+    counts = import_file(tmp_path, monthly_xlsx(5, rows), "2026-05")
+    assert counts["errors"] == 2 and counts["created"] == 2
+    assert MonthlyFigure.objects.count() == 2

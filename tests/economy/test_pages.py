@@ -113,3 +113,17 @@ def test_firm_page_shows_its_months(data, officer, client_for):
     b = Enterprise.objects.get(uscc=B)
     html = client_for(officer).get(reverse("enterprises:detail", args=[b.pk])).content.decode()
     assert 'id="economy-monthly"' in html and "2026-04" in html and "2026-05" in html
+
+
+def test_export_writes_a_hostile_firm_name_as_text_and_is_logged(street, manager, client_for, tmp_path):
+    from crm.models import ExportLog
+    from tests.enterprises.factories import make_uscc
+
+    evil = "+1+cmd|' /C calc'!A0公司"  # (a leading "=" would make the test's own workbook hold a formula)
+    import_file(tmp_path, monthly_xlsx(5, [(make_uscc(301), evil, "马田街道", 1, 20, 10)]), "2026-05")
+    response = client_for(manager).get(reverse("economy:export"), {"month": "2026-05"})
+    wb = load_workbook(io.BytesIO(response.content))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("cmd|" in c.value for c in cells)
+    assert not any(c.data_type == "f" for c in cells)
+    assert ExportLog.objects.filter(user=manager).count() == 1

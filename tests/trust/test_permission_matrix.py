@@ -135,6 +135,7 @@ URL_RULES: dict[str, Rule] = {
     "economy:street":               Rule("economy_page", "read"),
     "economy:export":               Rule("economy_page", "read"),
     "economy:firms":                Rule("monthly_figure", "list"),
+    "economy:groups":               Rule("economy_page", "read"),
     "economy:district":             Rule("economy_district", "read"),
     "economy:upload":               Rule("import_form", "create"),
 }
