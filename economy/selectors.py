@@ -320,18 +320,26 @@ def _with_officer(qs, limit: int | None) -> list[dict]:
              "officer_id": e.officer_id, "ytd_before": getattr(e, "ytd_before", None)} for e in rows[:limit]]
 
 
-def withdrawn(year: int, street_id: int | None = None, limit: int = 100) -> list[dict]:
+def _on_one_list_only(street_id: int | None, on_year: int, off_year: int, limit: int | None) -> list[dict]:
+    """Firms on the 四上 list of `on_year` (in the street) that are not on `off_year`'s: an anti-join, the page of
+    codes picked before the registry rows are read."""
+    from django.db.models import Exists
+
+    other = Classification.objects.filter(kind=Classification.Kind.SISHANG, year=off_year,
+                                          enterprise_id=OuterRef("enterprise_id"))
+    ids = list(_sishang_firms(street_id, on_year).exclude(Exists(other)).order_by("enterprise__uscc")
+               .values_list("enterprise_id", flat=True)[:limit])
+    return _with_officer(Enterprise.objects.filter(pk__in=ids), limit)
+
+
+def withdrawn(year: int, street_id: int | None = None, limit: int | None = 100) -> list[dict]:
     """退库: on last year's 四上 list, not on this year's."""
-    this_year = _sishang_firms(None, year).values("enterprise_id")
-    ids = _sishang_firms(street_id, year - 1).exclude(enterprise_id__in=this_year).values("enterprise_id")
-    return _with_officer(Enterprise.objects.filter(pk__in=ids), limit)
+    return _on_one_list_only(street_id, year - 1, year, limit)
 
 
-def new_entrants(year: int, street_id: int | None = None, limit: int = 100) -> list[dict]:
+def new_entrants(year: int, street_id: int | None = None, limit: int | None = 100) -> list[dict]:
     """新纳统: on this year's 四上 list, not on last year's."""
-    last_year = _sishang_firms(None, year - 1).values("enterprise_id")
-    ids = _sishang_firms(street_id, year).exclude(enterprise_id__in=last_year).values("enterprise_id")
-    return _with_officer(Enterprise.objects.filter(pk__in=ids), limit)
+    return _on_one_list_only(street_id, year, year - 1, limit)
 
 
 def at_risk_ids(month: dt.date, indicator: str, street_id: int | None = None,
