@@ -127,3 +127,24 @@ def test_export_writes_a_hostile_firm_name_as_text_and_is_logged(street, manager
     assert any("cmd|" in c.value for c in cells)
     assert not any(c.data_type == "f" for c in cells)
     assert ExportLog.objects.filter(user=manager).count() == 1
+
+
+@pytest.mark.parametrize("name", ["economy:street", "economy:firms", "economy:groups", "economy:export",
+                                  "economy:district", "economy:upload"])
+def test_department_handlers_get_403_everywhere(data, department_user, client_for, name):
+    assert client_for(department_user).get(reverse(name), {"month": "2026-05"}).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["economy:street", "economy:firms", "economy:groups", "economy:export"])
+def test_a_street_user_asking_for_another_street_gets_404(data, other_officer, client_for, name):
+    response = client_for(other_officer).get(reverse(name), {"street": "440311006", "month": "2026-05"})
+    assert response.status_code == 404
+
+
+def test_groups_page_sums_by_community(data, manager, client_for):
+    from tests.crm.factories import CommunityFactory
+
+    community = CommunityFactory(street=manager.street, name="合水口社区")
+    Enterprise.objects.filter(uscc__in=[A, B]).update(community=community)
+    html = client_for(manager).get(reverse("economy:groups"), {"month": "2026-05"}).content.decode()
+    assert "合水口社区" in html and "200.0" in html  # A 130 + B 70
