@@ -579,7 +579,11 @@ class MonthlyHandler:
                 batch.status = ImportBatch.Status.COMMITTED
                 batch.committed_at = timezone.now()
                 batch.progress, batch.progress_note = 100, "导入完成"
-                batch.message = services._duplicate_file_note(batch)
+                ym = f"{analysis.month:%Y-%m}"
+                batch.message = "\n".join(filter(None, [
+                    services._duplicate_file_note(batch),
+                    f"{ym} 月度数据已导入（{'、'.join(str(Indicator(i).label) for i in analysis.rows)}），"
+                    f"请在“经济运行”页面查看增速、拉动与预警名单：/economy/?month={ym}"]))
                 batch.save()
             from .tasks import notify_watch_task
 
