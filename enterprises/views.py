@@ -134,6 +134,9 @@ def enterprise_detail(request, pk: int):
            "can_assign": request.user.role in ASSIGN_ROLES or request.user.is_superuser,
            "can_raise": visit_services.appeals_available(),
            "over_visited": next((o for o in selectors.over_visited(request.user, firm=ent)), None)}
+    from crm.registry import registry as app_registry
+
+    ctx["extra_sections"] = app_registry.enterprise_sections_for(ent, request.user)  # e.g. economy's monthly series
     for c in ctx["contacts"]:
         c.shown_phone, c.shown_email = phone_for(request.user, c.phone), email_for(request.user, c.email)
     return render(request, "enterprises/detail.html", ctx)

@@ -23,6 +23,7 @@ class ListKind(models.TextChoices):
     GAOXIN = "gaoxin", _("国家高新技术企业名单")
     LISTED = "listed", _("上市公司名单")
     PREIPO = "preipo", _("拟上市企业服务清单")
+    MONTHLY = "monthly", _("月度经济数据（统计局）")  # parsed and written by economy.importing
 
 
 class ImportBatch(models.Model):

@@ -122,9 +122,22 @@ def request_commit(batch: ImportBatch, actor) -> None:
     transaction.on_commit(lambda: commit_task.delay(batch.pk))
 
 
+# List kinds whose rows another app parses and writes (economy's "monthly" figures): kind → handler with
+# preview(batch_id) and commit(batch_id, claimed), registered from that app's AppConfig.ready(). The batch, its
+# run lock, tasks, progress, issues, report and history pages stay the name-list pipeline's.
+LIST_KIND_HANDLERS: dict[str, object] = {}
+
+
+def _handler_for(batch_id: int):
+    kind = ImportBatch.objects.filter(pk=batch_id).values_list("list_kind", flat=True).first()
+    return LIST_KIND_HANDLERS.get(kind)
+
+
 def preview_batch(batch_id: int) -> ImportBatch:
     """Dry run: see _preview_batch. Runs under the batch's run lock."""
     with batch_run_lock(batch_id):
+        if handler := _handler_for(batch_id):
+            return handler.preview(batch_id)
         return _preview_batch(batch_id)
 
 
@@ -196,6 +209,8 @@ def _store_analysis(batch: ImportBatch, analysis: Analysis, report: Future | Non
 def commit_batch(batch_id: int, claimed: bool = False) -> ImportBatch:
     """Apply the import atomically (see _commit_batch), under the batch's run lock."""
     with batch_run_lock(batch_id):
+        if handler := _handler_for(batch_id):
+            return handler.commit(batch_id, claimed)
         return _commit_batch(batch_id, claimed)
 
 

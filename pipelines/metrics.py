@@ -56,6 +56,9 @@ class Metric:
     # "project", "event" or "enterprise": what the drill-down lists.
     row_kind: str = "project"
     help: str = ""
+    # A rate (growth %, as of the period's end) rather than an amount reached within the period: snapshots are not
+    # added up, and the light compares the rate with the target (selectors.rate_status).
+    rate: bool = False
 
     @property
     def manual(self) -> bool:
@@ -70,9 +73,9 @@ class Metric:
 METRICS: dict[str, Metric] = {}
 
 
-def register(code: str, label, unit, row_kind: str = "project", help: str = ""):
+def register(code: str, label, unit, row_kind: str = "project", help: str = "", rate: bool = False):
     def decorator(func):
-        METRICS[code] = Metric(code, label, unit, func, row_kind, help)
+        METRICS[code] = Metric(code, label, unit, func, row_kind, help, rate)
         return func
 
     return decorator

@@ -139,6 +139,14 @@ def status_for(percent: float | None, elapsed: float) -> str:
     return "behind"
 
 
+def rate_status(actual: Decimal, target: Decimal, elapsed: float) -> str:
+    """A growth-rate target ("增长10%"): the year-to-date growth already runs at the year's pace, so it is compared
+    with the target itself; within 1 point below is on track."""
+    if actual >= target:
+        return "done" if elapsed >= 100 else "ahead"
+    return "on_track" if actual >= target - 1 else "behind"
+
+
 def progress(target: Target, today: dt.date, *, with_periods: bool = False) -> TargetProgress:
     metric = METRICS.get(target.metric)
     start, end = dt.date(target.year, 1, 1), min(dt.date(target.year, 12, 31), today)
@@ -154,6 +162,8 @@ def progress(target: Target, today: dt.date, *, with_periods: bool = False) -> T
         percent=round(percent, 1) if percent is not None else None, elapsed=elapsed,
         status=status_for(percent, elapsed),
     )
+    if metric is not None and metric.rate:
+        item.status = rate_status(actual, target.target_value, elapsed)
     if with_periods:
         snaps = TargetSnapshot.objects.filter(target=target).order_by("period_start")
         cumulative = Decimal(0)
@@ -161,7 +171,8 @@ def progress(target: Target, today: dt.date, *, with_periods: bool = False) -> T
             row = {"label": snap.period_label, "value": snap.value, "corrected": snap.corrected_value,
                    "final": snap.is_final, "start": snap.period_start}
             if snap.period_kind == TargetSnapshot.PeriodKind.MONTH:
-                cumulative += snap.effective_value
+                rate = metric is not None and metric.rate  # a rate's month is its year-to-date figure already
+                cumulative = snap.effective_value if rate else cumulative + snap.effective_value
                 row["cumulative"] = cumulative
                 item.months.append(row)
             else:

@@ -131,6 +131,13 @@ URL_RULES: dict[str, Rule] = {
     "pipelines:drilldown":          Rule("target", "read"),
     "pipelines:dashboard":          Rule("pipeline_dashboard", "read"),
     "pipelines:export":             Rule("pipeline_dashboard", "read"),
+    # economy (district users and admins pick the street with ?street=CODE)
+    "economy:street":               Rule("economy_page", "read"),
+    "economy:export":               Rule("economy_page", "read"),
+    "economy:firms":                Rule("monthly_figure", "list"),
+    "economy:groups":               Rule("economy_page", "read"),
+    "economy:district":             Rule("economy_district", "read"),
+    "economy:upload":               Rule("import_form", "create"),
 }
 
 # (kind, action) → {role: (own scope, other scope)}
@@ -197,12 +204,17 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("target", "edit"):          {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("target", "read"):          {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("pipeline_dashboard", "read"): {O: (OK, OK),    S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # 经济运行: the street's office roles read their street's figures; the district view is the district's.
+    ("economy_page", "read"):    {O: (OK, OK),       S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("monthly_figure", "list"):  {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("economy_district", "read"): {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
 }
 # fmt: on
 
 # Kinds whose builder makes nothing: the page is a form or a dashboard; own/other makes no difference.
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
-              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard"}
+              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
+              "economy_page", "economy_district"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
 ROUTES = checked_routes()
 

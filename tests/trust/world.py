@@ -271,3 +271,18 @@ def _contact(world: World, user: User, relation: str):
 
     c = ContactFactory(enterprise=_enterprise(world, user, relation), name=label(relation))
     return c
+
+
+# --- economy --------------------------------------------------------------------------------------------------
+@builder("monthly_figure")
+def _monthly_figure(world: World, user: User, relation: str):
+    from economy.models import MonthlyFigure
+    from tests.enterprises.factories import EnterpriseFactory
+
+    firm = EnterpriseFactory(street=world.street(relation), name=f"深圳市{label(relation)}科技有限公司")
+    MonthlyFigure.objects.create(enterprise=firm, indicator="industrial_output", month=dt.date(2026, 5, 1),
+                                 street=world.street(relation), value=2, ytd=20, ytd_last_year=10)
+    from economy.rollup import refresh
+
+    refresh("industrial_output", dt.date(2026, 5, 1))
+    return firm

@@ -34,6 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只预览，不写入")
         parser.add_argument("--report", help="把问题行写入该 .xlsx 文件")
         parser.add_argument("--close-missing", action="store_true", help="关闭不在名单中的企业的同类分类")
+        # --list monthly (economy.importing): the month and, when the file does not say, the indicator.
+        parser.add_argument("--month", help="月度数据的月份 YYYY-MM（--list monthly）")
+        parser.add_argument("--indicator", help="月度数据的指标（--list monthly）：industrial_output/revenue/…")
 
     def execute(self, *args, **options):
         try:
@@ -43,7 +46,7 @@ class Command(BaseCommand):
             sys.exit(2)
 
     def handle(self, path, list_kind, year=None, street=None, dry_run=False, report=None, close_missing=False,
-               **options):
+               month=None, indicator=None, **options):
         file = Path(path)
         if not file.is_file():
             raise UnusableFile(f"文件不存在：{path}")
@@ -54,7 +57,18 @@ class Command(BaseCommand):
                 raise UnusableFile(f"街道代码“{street}”不存在")
         data = file.read_bytes()
         try:
-            if dry_run:
+            if list_kind == ListKind.MONTHLY:
+                from economy.importing import parse_indicator, parse_month, run_from_command
+
+                try:
+                    month_date = parse_month(month) if month else None
+                    indicator = parse_indicator(indicator) if indicator else None
+                except ValueError as exc:
+                    raise UnusableFile(str(exc)) from None
+                counts, issues, batch_id = run_from_command(data, file.name, month_date, indicator, street_obj,
+                                                            dry_run)
+                report_bytes = None
+            elif dry_run:
                 analysis = services.analyse(data, file.name, list_kind, year, street_obj, close_missing=close_missing)
                 counts, issues, note = analysis.counts, analysis.issues, analysis.summary
                 report_bytes = services.error_report(analysis) if report else None
