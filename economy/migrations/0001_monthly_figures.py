@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('crm', '0005_role_district'),
         ('enterprises', '0009_drop_street_community_index'),
-        ('namelists', '0005_monthly_list_kind'),
+        ('namelists', '0006_monthly_list_kind'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('namelists', '0004_change_log_without_fk_constraints'),
+        ('namelists', '0005_street_moves_issue_firm_and_year_given'),
     ]
 
     operations = [
