@@ -67,7 +67,7 @@ class Command(BaseCommand):
                     raise UnusableFile(str(exc)) from None
                 counts, issues, batch_id = run_from_command(data, file.name, month_date, indicator, street_obj,
                                                             dry_run)
-                report_bytes = None
+                report_bytes, note = None, ""
             elif dry_run:
                 analysis = services.analyse(data, file.name, list_kind, year, street_obj, close_missing=close_missing)
                 counts, issues, note = analysis.counts, analysis.issues, analysis.summary
