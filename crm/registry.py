@@ -32,6 +32,8 @@ class Registry:
     home_cards: list[tuple[int, Callable]] = field(default_factory=list)
     # Pages that must follow a calendar edit (e.g. the appeals' preview of moved SLA deadlines): (url_name, label)
     calendar_follow_ups: list[tuple[str, str]] = field(default_factory=list)
+    # Sections of a firm's 360° page: (order, provider) where provider(enterprise, user) returns HTML or None.
+    enterprise_sections: list[tuple[int, Callable]] = field(default_factory=list)
 
     def add_nav(self, *items: NavItem) -> None:
         for item in items:
@@ -68,6 +70,18 @@ class Registry:
     def add_calendar_follow_up(self, url_name: str, label: str) -> None:
         if all(u != url_name for u, _ in self.calendar_follow_ups):
             self.calendar_follow_ups.append((url_name, label))
+
+    def add_enterprise_section(self, order: int, provider: Callable) -> None:
+        if all(p is not provider for _, p in self.enterprise_sections):
+            self.enterprise_sections.append((order, provider))
+
+    def enterprise_sections_for(self, enterprise, user) -> list[str]:
+        sections = []
+        for _, provider in sorted(self.enterprise_sections, key=lambda t: t[0]):
+            html = provider(enterprise, user)
+            if html:
+                sections.append(html)
+        return sections
 
 
 registry = Registry()

@@ -11,4 +11,7 @@ class PoliciesConfig(AppConfig):
 
         from .permissions import VIEW_ROLES
 
+        from .views import enterprise_section
+
         registry.add_nav(NavItem(_("惠企政策"), "policies:list", roles=VIEW_ROLES, order=300))
+        registry.add_enterprise_section(30, enterprise_section)
