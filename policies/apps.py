@@ -12,8 +12,9 @@ class PoliciesConfig(AppConfig):
         from .permissions import VIEW_ROLES
 
         from .demo import load as load_demo
-        from .views import enterprise_section
+        from .views import enterprise_section, tasks_card
 
         registry.add_nav(NavItem(_("惠企政策"), "policies:list", roles=VIEW_ROLES, order=300))
         registry.add_enterprise_section(30, enterprise_section)
         registry.add_demo(50, "policies", load_demo)
+        registry.add_home_card(50, tasks_card)

@@ -12,11 +12,11 @@ urlpatterns = [
     path("<int:pk>/firms/", views.matched_firms, name="matched"),
     path("<int:pk>/push/", views.policy_push, name="push"),
     path("<int:pk>/dashboard/", views.dashboard, name="dashboard"),
-    path("<int:pk>/dashboard/export/", views.dashboard_export, name="dashboard_export"),
     path("<int:pk>/import/", views.import_upload, name="import"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("deliveries/", views.deliveries, name="deliveries"),
     path("deliveries/<int:pk>/", views.delivery_detail, name="delivery"),
     path("amounts/", views.street_dashboard, name="amounts"),
+    path("export/", views.export, name="export"),
 ]

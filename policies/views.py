@@ -183,8 +183,12 @@ def delivery_detail(request, pk: int):
             else:
                 messages.success(request, _("已记录“%(s)s”。") % {"s": Stage(data["stage"]).label})
                 return redirect(f"{reverse('policies:deliveries')}?mine=1")
+    from enterprises.masking import may_see_personal_data, phone_for
+
+    contacts = [(c, phone_for(request.user, c.phone)) for c in delivery.enterprise.contacts.all()[:5]]
     return render(request, "policies/delivery.html", {
         "d": delivery, "form": form, "steps": delivery.steps.select_related("actor", "visit"),
+        "contacts": contacts, "pii": may_see_personal_data(request.user),
         "can_record": may(request.user, "record"),
         "visit_url": f"{reverse('enterprises:visit_create')}?enterprise={delivery.enterprise_id}",
     })
@@ -220,23 +224,32 @@ def street_dashboard(request):
     streets = list(visible_streets(request.user))
     street = next((s for s in streets if str(s.pk) == request.GET.get("street")), None)
     by_policy, by_kind, total = selectors.street_amounts(request.user, year, street=street.pk if street else None)
-    if request.GET.get("format") == "xlsx":
-        data = exports.street_workbook(year, street, by_policy, by_kind, total)
-        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="policy-amounts-{year}.xlsx"'
-        return response
     return render(request, "policies/street_dashboard.html", {
         "year": year, "years": selectors.years(), "streets": streets, "street": street, "by_policy": by_policy,
         "by_kind": by_kind, "total": total})
 
 
 @role_required(*VIEW_ROLES)
-def dashboard_export(request, pk: int):
-    policy = _policy(request, pk)
-    data = exports.funnel_workbook(policy, *selectors.funnel(request.user, policy, by="street"),
-                                   selectors.funnel(request.user, policy, by="officer")[1])
+def export(request):
+    """Excel in a reporting layout: with ?policy= the policy's funnel by street and officer, otherwise the year's
+    amounts paid by policy and by classification (?year=, ?street=). Every export is logged."""
+    from crm.audit import filters_of, log_export
+
+    g = request.GET
+    if g.get("policy", "").isdigit():
+        policy = _policy(request, int(g["policy"]))
+        total, by_street = selectors.funnel(request.user, policy, by="street")
+        data = exports.funnel_workbook(policy, total, by_street, selectors.funnel(request.user, policy, by="officer")[1])
+        what, rows, name = f"惠企政策落实情况：{policy.title}", len(by_street), f"policy-{policy.pk}-funnel.xlsx"
+    else:
+        year = selectors.parse_year(g.get("year"))
+        street = next((s for s in visible_streets(request.user) if str(s.pk) == g.get("street")), None)
+        by_policy, by_kind, total = selectors.street_amounts(request.user, year, street=street.pk if street else None)
+        data = exports.street_workbook(year, street, by_policy, by_kind, total)
+        what, rows, name = f"惠企政策兑现统计 {year}", len(by_policy), f"policy-amounts-{year}.xlsx"
+    log_export(request.user, what=what, rows=rows, personal_data=False, filters=filters_of(g))
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="policy-{policy.pk}-funnel.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -278,3 +291,18 @@ def enterprise_section(enterprise, user) -> str | None:
     ctx = selectors.for_enterprise(enterprise, user)
     return render_to_string("policies/_enterprise_section.html", {"e": enterprise, **ctx,
                                                                    "can_record": may(user, "record")})
+
+
+def tasks_card(user):
+    """Home card: the delivery tasks waiting for this user (not yet applied), counted up to 100."""
+    from django.urls import reverse as _reverse
+
+    if not may(user, "record"):
+        return None
+    count = (Delivery.objects.visible_to(user).filter(officer=user, policy__status=Policy.Status.OPEN,
+                                                      stage__in=(Stage.MATCHED, Stage.INFORMED, Stage.INTENDS))[:100]
+             .count())
+    if not count:
+        return None
+    return {"title": _("惠企政策待告知/待申报"), "value": count if count < 100 else "99+",
+            "url": f"{_reverse('policies:deliveries')}?mine=1", "hint": _("我负责的企业")}

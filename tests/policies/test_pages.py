@@ -13,7 +13,7 @@ from crm.models import Notification
 from enterprises.models import IndustryCategory
 from policies import services
 from policies.models import Delivery, Policy, Stage
-from tests.enterprises.factories import EnterpriseFactory, FigureFactory, LiaisonFactory, VisitFactory
+from tests.enterprises.factories import ContactFactory, EnterpriseFactory, FigureFactory, LiaisonFactory, VisitFactory
 from tests.policies.factories import PolicyFactory
 
 BIG = {"all": [{"figure": {"field": "revenue", "year": 2025, "min": 2000}}]}
@@ -127,10 +127,13 @@ def test_an_officer_records_informed_during_a_visit_on_a_phone(client_for, manag
     client = client_for(officer)
     tasks = client.get(reverse("policies:deliveries"), {"mine": "1"}).content.decode()
     assert firm.name in tasks
+    ContactFactory(enterprise=firm, phone="13812345678")
+    assert 'href="tel:13812345678"' in client.get(url).content.decode()  # call the firm from the phone
     response = client.post(url, data)
     assert response.status_code == 302
     delivery.refresh_from_db()
     assert (delivery.stage, delivery.inform_method, delivery.visit) == (Stage.INFORMED, "visit", visit)
+    assert response.url == reverse("policies:deliveries") + "?mine=1"
 
 
 def test_the_firm_page_lists_qualifying_and_nearly_met_policies(client_for, officer, street):
@@ -155,12 +158,15 @@ def test_dashboards_and_exports_for_readers_not_departments(client_for, manager,
     services.record_step(Delivery.objects.get(), actor=manager, stage=Stage.PAID, on=dt.date.today(), amount="156")
     client = client_for(officer)
     assert client.get(reverse("policies:dashboard", args=[policy.pk])).status_code == 200
-    export = client.get(reverse("policies:dashboard_export", args=[policy.pk]))
+    export = client.get(reverse("policies:export"), {"policy": policy.pk})
     book = openpyxl.load_workbook(io.BytesIO(export.content))
     cells = [c for row in book["按街道"].iter_rows(values_only=True) for c in row]
     assert street.name in cells and 156 in cells
     amounts = client.get(reverse("policies:amounts"), {"year": dt.date.today().year}).content.decode()
     assert "减租惠企" in amounts and "156" in amounts
+    drill = reverse("policies:deliveries")
+    assert firm.name in client.get(drill, {"policy": policy.pk, "stage": "paid", "street": street.pk}).content.decode()
+    assert firm.name not in client.get(drill, {"policy": policy.pk, "stage": "informed"}).content.decode()
     received = client.get(reverse("enterprises:detail", args=[firm.pk])).content.decode().split("已获政策支持")[1]
     assert "减租惠企" in received and "156" in received
     assert client_for(department_user).get(reverse("policies:amounts")).status_code == 403

@@ -136,7 +136,6 @@ URL_RULES: dict[str, Rule] = {
     "policies:detail":              Rule("policy", "read"),
     "policies:matched":             Rule("policy", "read"),
     "policies:dashboard":           Rule("policy", "read"),
-    "policies:dashboard_export":    Rule("policy", "read"),
     "policies:edit":                Rule("policy", "edit"),
     "policies:push":                Rule("policy", "push", "POST"),
     "policies:import":              Rule("policy", "import"),
@@ -147,6 +146,7 @@ URL_RULES: dict[str, Rule] = {
     "policies:deliveries":          Rule("delivery", "list", query={"mine": "0"}),
     "policies:delivery":            Rule("delivery", "read"),
     "policies:amounts":             Rule("policy_amounts", "read"),
+    "policies:export":              Rule("policy_amounts", "read"),
 }
 
 # (kind, action) → {role: (own scope, other scope)}
