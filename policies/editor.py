@@ -33,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "street": {"street": []}, "community": {"community": []}, "park": {"park": []},
     "status": {"status": ["active"]},
 }
-_PATH = re.compile(r"^r([0-9.]+)-t$")
+_PATH = re.compile(r"^r(0(?:\.\d{1,3})*)-t$")
 _SPLIT = re.compile(r"[\s,，、;；]+")
 
 

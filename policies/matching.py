@@ -23,9 +23,16 @@ def matching(tree: Any, *, on: dt.date | None = None, base: QuerySet | None = No
     return base.filter(R.compile_rules(tree, on))
 
 
+def candidates(policy, user) -> QuerySet:
+    """The firms a policy may reach for this user: those the user may see, and for a street's own policy only
+    that street's."""
+    base = Enterprise.objects.visible_to(user)
+    return base.filter(street_id=policy.street_id) if policy.street_id else base
+
+
 def matching_for_user(policy, user, *, on: dt.date | None = None) -> QuerySet:
     """The policy's matched firms the user may see (their street's, or all for district-wide users)."""
-    return matching(policy.rules or {"all": []}, on=on, base=Enterprise.objects.visible_to(user))
+    return matching(policy.rules or {"all": []}, on=on, base=candidates(policy, user))
 
 
 @dataclass

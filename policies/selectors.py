@@ -65,10 +65,12 @@ def matched_page(policy: Policy, user, after: str = "") -> Page:
     return page
 
 
-def match_count(policy_rules, user) -> int:
+def match_count(policy_rules, user, street_id: int | None = None) -> int:
+    """How many firms the user may see match the rules (a street's own policy: in that street only)."""
     from policies.matching import matching
 
-    return matching(policy_rules, base=Enterprise.objects.visible_to(user)).count()
+    base = Enterprise.objects.visible_to(user)
+    return matching(policy_rules, base=base.filter(street_id=street_id) if street_id else base).count()
 
 
 def deliveries_for(user, *, policy: Policy | None = None, officer=None, street=None, stage: str = "",

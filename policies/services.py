@@ -18,7 +18,7 @@ from crm.scoping import sees_all_streets
 from crm.services.notifications import notify_query
 from enterprises.models import Enterprise, LiaisonAssignment, Visit
 from policies import rules as R
-from policies.matching import matching
+from policies.matching import matching_for_user
 from policies.models import STAGE_ORDER, Delivery, DeliveryStep, InformMethod, Policy, PolicyAttachment, Stage
 from policies.permissions import require
 
@@ -101,7 +101,7 @@ def push(policy: Policy, *, actor: User, on: dt.date | None = None) -> dict:
         raise ValidationError("只有“申报中”的政策可以推送，请先将状态改为申报中。")
     on = on or timezone.localdate()
     now = timezone.now()
-    firms = matching(policy.rules or {"all": []}, on=on, base=Enterprise.objects.visible_to(actor))
+    firms = matching_for_user(policy, actor, on=on)
     select_sql, params = (firms.annotate(firm_id=F("pk"), responsible=responsible_officer(on)).order_by()
                           .values_list("firm_id", "responsible").query.sql_with_params())
     table = Delivery._meta.db_table

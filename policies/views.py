@@ -45,7 +45,7 @@ def policy_detail(request, pk: int):
     total, _rows = selectors.funnel(request.user, policy)
     return render(request, "policies/detail.html", {
         "p": policy, "rule_lines": editor.describe(policy.rules or {"all": []}),
-        "count": selectors.match_count(policy.rules or {"all": []}, request.user),
+        "count": selectors.match_count(policy.rules or {"all": []}, request.user, policy.street_id),
         "total": total, "funnel": selectors.FUNNEL,
         "can_edit": services.may_edit(request.user, policy), "can_push": may(request.user, "push"),
         "can_import": may(request.user, "import"), "attachments": policy.attachments.all(),

@@ -189,3 +189,23 @@ def test_district_role_reads_but_changes_nothing(firms, street):
         services.push(policy, actor=district)
     with pytest.raises(PermissionDenied):
         services.save_policy(actor=district, rules={"all": []}, title="x", issuer="y")
+
+
+def test_a_streets_own_policy_reaches_only_that_streets_firms(admin_user, street, other_street):
+    mine = EnterpriseFactory(street=street)
+    EnterpriseFactory(street=other_street)
+    policy = PolicyFactory(street=street, rules={"all": []})
+    assert selectors.match_count(policy.rules, admin_user, policy.street_id) == 1
+    services.push(policy, actor=admin_user)
+    assert list(Delivery.objects.values_list("enterprise_id", flat=True)) == [mine.pk]
+
+
+def test_the_editor_ignores_malformed_node_paths():
+    from django.http import QueryDict
+
+    from policies import editor
+
+    data = QueryDict(mutable=True)
+    data.update({"r0-t": "all", "r0.-t": "status", "r0..1-t": "status", "r0.0-t": "status"})
+    data.setlist("r0.0-codes", ["active"])
+    assert editor.from_form(data) == {"all": [{"status": ["active"]}]}
