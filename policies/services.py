@@ -110,6 +110,7 @@ def push(policy: Policy, *, actor: User, on: dt.date | None = None) -> dict:
             f"""INSERT INTO {table} (policy_id, enterprise_id, officer_id, matched, stage, pushed_at, inform_method,
                     reject_reason, created_at, updated_at)
                 SELECT %s, s.firm_id, s.responsible, %s, %s, %s, '', '', %s, %s FROM ({select_sql}) s
+                WHERE true  -- SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
                 ON CONFLICT (policy_id, enterprise_id) DO NOTHING""",
             [policy.pk, True, Stage.MATCHED.value, now, now, now, *params],
         )
