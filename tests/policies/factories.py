@@ -14,8 +14,8 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     issuer = "光明区工业和信息化局"
     level = Policy.Level.DISTRICT
     status = Policy.Status.OPEN
-    window_opens = dt.date(2026, 1, 1)
-    window_closes = dt.date(2026, 12, 31)
+    window_opens = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=30))
+    window_closes = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=60))
     benefit_kind = Policy.BenefitKind.SUBSIDY
     benefit_max = 100
     rules = factory.LazyFunction(lambda: {"all": [{"status": ["active"]}]})

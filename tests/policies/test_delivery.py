@@ -152,7 +152,7 @@ def test_a_file_without_a_code_column_is_rejected_with_a_reason(manager, statist
 
 def test_funnel_and_street_amounts_by_policy_and_classification(firms, manager, officer):
     big, orphan, _small = firms
-    ClassificationFactory(enterprise=big, kind="sishang", year=2026)
+    ClassificationFactory(enterprise=big, kind="sishang", year=dt.date.today().year)
     policy = PolicyFactory(rules=BIG)
     services.push(policy, actor=manager)
     today = dt.date.today()
@@ -166,7 +166,7 @@ def test_funnel_and_street_amounts_by_policy_and_classification(firms, manager, 
     by_policy, by_kind, amount = selectors.street_amounts(manager, today.year)
     assert amount == Decimal("40") and by_policy[0]["amount"] == Decimal("40")
     kinds = {r["kind"]: r["amount"] for r in by_kind}
-    assert kinds["sishang"] == (Decimal("40") if today.year == 2026 else Decimal("0"))
+    assert kinds["sishang"] == Decimal("40")
     assert kinds["zjtx"] == Decimal("0")
 
 

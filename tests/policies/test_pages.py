@@ -40,8 +40,12 @@ POLICY_FIELDS = {"title": "技改补贴", "issuer": "区工信局", "level": "di
                  "benefit_min": "10", "benefit_max": "200"}
 
 
-def test_a_manager_builds_a_three_level_tree_without_typing_json(client_for, manager):
-    response = client_for(manager).post(reverse("policies:create"), {**POLICY_FIELDS, **_tree_form()})
+def test_a_manager_builds_a_three_level_tree_without_typing_json(client_for, manager, officer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = SimpleUploadedFile("技改政策原文.txt", "第一条 …".encode(), content_type="text/plain")
+    response = client_for(manager).post(reverse("policies:create"),
+                                        {**POLICY_FIELDS, **_tree_form(), "attachments": [text]})
     assert response.status_code == 302, response.content.decode()[:2000]
     policy = Policy.objects.get()
     assert policy.rules == {"all": [
@@ -50,6 +54,8 @@ def test_a_manager_builds_a_three_level_tree_without_typing_json(client_for, man
                  {"not": {"all": [{"status": ["moved_out"]}]}}]},
     ]}
     assert policy.street == manager.street
+    download = client_for(officer).get(reverse("policies:attachment", args=[policy.attachments.get().pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == "第一条 …".encode()
 
 
 def test_an_officer_may_not_create_a_policy(client_for, officer):

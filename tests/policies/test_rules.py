@@ -371,3 +371,22 @@ def test_explanation_lists_met_conditions_and_nearly_meets_is_all_but_one():
     assert not result[nearly].qualifies and result[nearly].nearly
     assert result[nearly].unmet == ["2024 年营业收入（万元） ≥ 2000"]
     assert not result[far].qualifies and not result[far].nearly
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=TREE)
+def test_the_firm_page_explanation_agrees_with_the_set_matching(firms, tree):
+    """The 360° page evaluates each condition as a column of the firm's row; the verdict must be the matching's."""
+    policy = PolicyFactory.build(pk=1, rules=tree)
+    matched = set(matching(tree, on=ON).values_list("pk", flat=True))
+    for firm in firms[::4]:
+        (verdict,) = explain(firm, [policy], on=ON)
+        assert verdict.qualifies == (firm.pk in matched), json.dumps(tree, ensure_ascii=False)
+        if verdict.nearly:
+            (key, children), = R.normalise(tree).items()
+            assert key == "all" and sum(not plain(c, _facts_of(firm), ON) for c in children) == 1
+
+
+def _facts_of(firm):
+    return Enterprise.objects.select_related("industry", "street", "community", "park").prefetch_related(
+        "classifications", "figures").get(pk=firm.pk)
