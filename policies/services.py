@@ -66,9 +66,25 @@ def save_policy(*, actor: User, policy: Policy | None = None, rules, street=None
     return policy
 
 
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+def check_attachment(upload) -> None:
+    """Size, and the type by content (crm.filetypes, shared with visits and appeals), never the browser's word."""
+    from crm import filetypes
+
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(f"附件“{upload.name}”超过 20MB")
+    try:
+        filetypes.check_upload(upload)
+    except filetypes.FileTypeError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 def add_attachment(policy: Policy, *, actor: User, upload) -> PolicyAttachment:
     if not may_edit(actor, policy):
         raise PermissionDenied("您无权修改该政策。")
+    check_attachment(upload)
     name = (upload.name or "附件").rsplit("/", 1)[-1][:200]
     return PolicyAttachment.objects.create(policy=policy, file=upload, original_name=name, size=upload.size or 0,
                                            uploaded_by=actor)

@@ -6,6 +6,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -75,15 +76,19 @@ def policy_edit(request, pk: int | None = None):
         tree = editor.apply_op(tree, op)
     elif request.method == "POST" and form.is_valid():
         fields = {k: form.cleaned_data[k] for k in services.POLICY_FIELDS}
+        uploads = request.FILES.getlist("attachments")[:10]
         try:
-            policy = services.save_policy(actor=request.user, policy=policy, rules=tree,
-                                          street=form.cleaned_data.get("street"), **fields)
+            for upload in uploads:  # a refused file refuses the whole save: nothing changes
+                services.check_attachment(upload)
+            with transaction.atomic():
+                policy = services.save_policy(actor=request.user, policy=policy, rules=tree,
+                                              street=form.cleaned_data.get("street"), **fields)
+                for upload in uploads:
+                    services.add_attachment(policy, actor=request.user, upload=upload)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
+            for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            for upload in request.FILES.getlist("attachments")[:10]:
-                services.add_attachment(policy, actor=request.user, upload=upload)
             messages.success(request, _("政策已保存。下一步：查看符合条件的企业并推送给挂点人员。"))
             return redirect("policies:detail", pk=policy.pk)
     return render(request, "policies/form.html", {"form": form, "p": policy, **_editor_context(request, tree)})

@@ -58,6 +58,16 @@ def test_a_manager_builds_a_three_level_tree_without_typing_json(client_for, man
     assert download.status_code == 200 and b"".join(download.streaming_content) == "第一条 …".encode()
 
 
+def test_a_disguised_attachment_refuses_the_save(client_for, manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("政策原文.pdf", b"MZ\x90\x00 an executable", content_type="application/pdf")
+    response = client_for(manager).post(reverse("policies:create"),
+                                        {**POLICY_FIELDS, **_tree_form(), "attachments": [fake]})
+    assert response.status_code == 200
+    assert not Policy.objects.exists()
+
+
 def test_an_officer_may_not_create_a_policy(client_for, officer):
     assert client_for(officer).get(reverse("policies:create")).status_code == 403
     assert client_for(officer).post(reverse("policies:create"), {**POLICY_FIELDS, **_tree_form()}).status_code == 403
