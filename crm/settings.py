@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "appeals",
     "pipelines",
     "economy",
+    "policies",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,7 @@ urlpatterns = [
     path("appeals/", include("appeals.urls")),
     path("pipelines/", include("pipelines.urls")),
     path("economy/", include("economy.urls")),
+    path("policies/", include("policies.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

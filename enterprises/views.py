@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.models import Community, Role, User
+from crm.registry import registry as _registry
 from crm.permissions import MANAGEMENT_ROLES, OFFICE_ROLES, role_required
 from crm.scoping import visible_streets
 from enterprises import selectors
@@ -133,10 +134,8 @@ def enterprise_detail(request, pk: int):
            "can_visit": request.user.role in VISIT_ROLES or request.user.is_superuser,
            "can_assign": request.user.role in ASSIGN_ROLES or request.user.is_superuser,
            "can_raise": visit_services.appeals_available(),
-           "over_visited": next((o for o in selectors.over_visited(request.user, firm=ent)), None)}
-    from crm.registry import registry as app_registry
-
-    ctx["extra_sections"] = app_registry.enterprise_sections_for(ent, request.user)  # e.g. economy's monthly series
+           "over_visited": next((o for o in selectors.over_visited(request.user, firm=ent)), None),
+           "extra_sections": _registry.enterprise_sections_for(ent, request.user)}
     for c in ctx["contacts"]:
         c.shown_phone, c.shown_email = phone_for(request.user, c.phone), email_for(request.user, c.email)
     return render(request, "enterprises/detail.html", ctx)

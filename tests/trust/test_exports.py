@@ -22,6 +22,7 @@ EXPORTS = {
     "appeals:dashboard": {"export": "xlsx"},
     "pipelines:export": {},
     "economy:export": {},
+    "policies:export": {},
 }
 
 

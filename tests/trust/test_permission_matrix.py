@@ -138,6 +138,22 @@ URL_RULES: dict[str, Rule] = {
     "economy:groups":               Rule("economy_page", "read"),
     "economy:district":             Rule("economy_district", "read"),
     "economy:upload":               Rule("import_form", "create"),
+    # policies (惠企政策)
+    "policies:list":                Rule("policy", "search", query=SEARCH),
+    "policies:detail":              Rule("policy", "read"),
+    "policies:matched":             Rule("policy", "read"),
+    "policies:dashboard":           Rule("policy", "read"),
+    "policies:edit":                Rule("policy", "edit"),
+    "policies:push":                Rule("policy", "push", "POST"),
+    "policies:import":              Rule("policy", "import"),
+    "policies:create":              Rule("policy_form", "create"),
+    "policies:editor":              Rule("policy_form", "create", "POST"),
+    "policies:import_detail":       Rule("policy_import", "read"),
+    "policies:attachment":          Rule("policy_attachment", "read"),
+    "policies:deliveries":          Rule("delivery", "list", query={"mine": "0"}),
+    "policies:delivery":            Rule("delivery", "read"),
+    "policies:amounts":             Rule("policy_amounts", "read"),
+    "policies:export":              Rule("policy_amounts", "read"),
 }
 
 # (kind, action) → {role: (own scope, other scope)}
@@ -208,13 +224,26 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("economy_page", "read"):    {O: (OK, OK),       S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("monthly_figure", "list"):  {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("economy_district", "read"): {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # 惠企政策: every office role reads (a street's own policy only in that street); statisticians and managers
+    # edit and import, managers push; departments see none of it.
+    ("policy", "search"):        {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("policy", "read"):          {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("policy", "edit"):          {O: (FORBIDDEN,)*2, S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("policy", "push"):          {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("policy", "import"):        {O: (FORBIDDEN,)*2, S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("policy_form", "create"):   {O: (FORBIDDEN,)*2, S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("policy_import", "read"):   {O: (FORBIDDEN,)*2, S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("policy_attachment", "read"): {O: (OK, HIDDEN), S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("delivery", "list"):        {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("delivery", "read"):        {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("policy_amounts", "read"):  {O: (OK, OK),       S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
 }
 # fmt: on
 
 # Kinds whose builder makes nothing: the page is a form or a dashboard; own/other makes no difference.
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
               "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
-              "economy_page", "economy_district"}
+              "economy_page", "economy_district", "policy_form", "policy_amounts"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
 ROUTES = checked_routes()
 

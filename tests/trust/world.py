@@ -286,3 +286,44 @@ def _monthly_figure(world: World, user: User, relation: str):
 
     refresh("industrial_output", dt.date(2026, 5, 1))
     return firm
+# --- policies -------------------------------------------------------------------------------------------------
+@builder("policy")
+def _policy(world: World, user: User, relation: str):
+    """A street's own policy (营商环境七条): "other" belongs to the other street."""
+    from tests.policies.factories import PolicyFactory
+
+    return PolicyFactory(street=world.street(relation), title=f"{label(relation)}政策")
+
+
+@builder("policy_import")
+def _policy_import(world: World, user: User, relation: str):
+    from policies.models import PaymentImport
+
+    name = f"{label(relation)}兑现名单.csv"
+    batch = PaymentImport.objects.create(policy=_policy(world, user, relation), kind="payments", file_name=name,
+                                         street=world.street(relation), created_by=world.stranger(relation))
+    batch._marker = name
+    return batch
+
+
+@builder("policy_attachment")
+def _policy_attachment(world: World, user: User, relation: str):
+    from django.core.files.base import ContentFile
+
+    from policies.models import PolicyAttachment
+
+    att = PolicyAttachment(policy=_policy(world, user, relation), original_name="政策原文.txt", size=5)
+    att.file.save("policy.txt", ContentFile(b"hello"), save=True)
+    att._marker = att.policy.title
+    return att
+
+
+@builder("delivery")
+def _delivery(world: World, user: User, relation: str):
+    """A district-wide policy delivered to a firm of the relation's street."""
+    from tests.policies.factories import DeliveryFactory, PolicyFactory
+
+    firm = _enterprise(world, user, relation)
+    delivery = DeliveryFactory(policy=PolicyFactory(street=None), enterprise=firm, officer=world.stranger(relation))
+    delivery._marker = firm.name
+    return delivery

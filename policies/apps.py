@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PoliciesConfig(AppConfig):
+    name = "policies"
+    verbose_name = _("惠企政策")
+
+    def ready(self) -> None:
+        from crm.registry import NavItem, registry
+
+        from .permissions import VIEW_ROLES
+
+        from .demo import load as load_demo
+        from .views import enterprise_section, tasks_card
+
+        registry.add_nav(NavItem(_("惠企政策"), "policies:list", roles=VIEW_ROLES, order=300))
+        registry.add_enterprise_section(30, enterprise_section)
+        registry.add_demo(50, "policies", load_demo)
+        registry.add_home_card(50, tasks_card)
