@@ -7,7 +7,7 @@ class CrmConfig(AppConfig):
     verbose_name = _("基础平台")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
         from .demo import load as load_demo
         from .models import Role
         from .registry import NavItem, registry
