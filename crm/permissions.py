@@ -13,6 +13,8 @@ from .models import Role
 
 OFFICE_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
 MANAGEMENT_ROLES = (Role.MANAGER, Role.ADMIN)
+# System administration: the working-day calendar, notification delivery, users.
+ADMIN_ROLES = (Role.ADMIN,)
 # Roles that may see enterprises' personal data (contact phones, emails) unmasked.
 PERSONAL_DATA_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 
