@@ -15,6 +15,8 @@ OFFICE_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
 MANAGEMENT_ROLES = (Role.MANAGER, Role.ADMIN)
 # System administration: the working-day calendar, notification delivery, users.
 ADMIN_ROLES = (Role.ADMIN,)
+# The working-day calendar page (administrators edit it, managers read it).
+CALENDAR_VIEW_ROLES = (Role.ADMIN, Role.MANAGER)
 # Roles that may see enterprises' personal data (contact phones, emails) unmasked.
 PERSONAL_DATA_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 
