@@ -9,12 +9,12 @@ class CrmConfig(AppConfig):
     def ready(self) -> None:
         from . import checks, signals  # noqa: F401
         from .demo import load as load_demo
-        from .models import Role
+        from .permissions import CALENDAR_VIEW_ROLES
         from .registry import NavItem, registry
 
         registry.add_nav(
             NavItem(_("首页"), "home", order=0),
             NavItem(_("消息"), "notifications:inbox", order=900),
-            NavItem(_("工作日历"), "calendar:index", roles=(Role.ADMIN, Role.MANAGER), order=950, group="admin"),
+            NavItem(_("工作日历"), "calendar:index", roles=CALENDAR_VIEW_ROLES, order=950, group="admin"),
         )
         registry.add_demo(0, "organisation", load_demo)

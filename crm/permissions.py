@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .models import Role
 
+ALL_ROLES = tuple(Role.values)
 OFFICE_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
 MANAGEMENT_ROLES = (Role.MANAGER, Role.ADMIN)
 # System administration: the working-day calendar, notification delivery, users.
@@ -22,6 +23,7 @@ PERSONAL_DATA_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 
 
 def user_has_role(user, roles) -> bool:
+    """The one role check: an active, signed-in user whose role is in `roles`, or a superuser."""
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role in roles))
 
 

@@ -26,6 +26,7 @@ HOME_TEMPLATES = {
     Role.MANAGER: "crm/home_manager.html",
     Role.DEPARTMENT: "crm/home_department.html",
     Role.ADMIN: "crm/home_admin.html",
+    Role.DISTRICT: "crm/home_manager.html",  # district-wide, read-only: the manager's overview
 }
 
 

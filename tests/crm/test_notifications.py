@@ -237,7 +237,7 @@ def slow_channel(notification):
     SLOW["gate"].wait(10)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded calendar for later tests
+@pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_hand_a_message_over_once(officer, settings):
     import threading
 
