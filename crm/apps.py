@@ -18,3 +18,8 @@ class CrmConfig(AppConfig):
             NavItem(_("工作日历"), "calendar:index", roles=CALENDAR_VIEW_ROLES, order=950, group="admin"),
         )
         registry.add_demo(0, "organisation", load_demo)
+        # django-axes names its admin section "Axes" and ships no Chinese: the admin speaks one language.
+        from django.apps import apps
+
+        if apps.is_installed("axes"):
+            apps.get_app_config("axes").verbose_name = _("登录安全")

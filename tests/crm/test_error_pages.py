@@ -32,3 +32,23 @@ def test_the_500_page_is_chinese_and_needs_no_request_context(db):
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     assert "系统出错（500）" in response.content.decode()
+
+
+def test_the_django_admin_and_the_lockout_records_speak_chinese(client_for, admin_user):
+    from axes.models import AccessAttempt
+
+    client = client_for(admin_user)
+    index = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()  # an English browser
+    assert "站点管理" in index and "登录安全" in index and "登录尝试" in index
+    assert "Access attempts" not in index and "Axes" not in index
+    AccessAttempt.objects.create(username="officer_mt", ip_address="10.0.0.8", failures_since_start=5)
+    attempts = client.get("/admin/axes/accessattempt/").content.decode()
+    assert "IP 地址" in attempts and "登录失败次数" in attempts and "Failed Logins" not in attempts
+
+
+def test_the_lockout_message_is_chinese(client, officer, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    for _ in range(3):
+        response = client.post(reverse("login"), {"username": officer.username, "password": "wrong-password"})
+    body = response.content.decode()
+    assert response.status_code in (403, 429) and "锁定" in body and "Account locked" not in body
