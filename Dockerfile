@@ -9,4 +9,4 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput && python man
 RUN useradd --system --uid 1000 crm && mkdir -p /app/var && chown -R crm /app/var
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "crm.wsgi:application"]

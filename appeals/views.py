@@ -11,7 +11,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -265,7 +265,9 @@ def appeal_action(request, pk: int, action: str):
 def attachment_download(request, pk: int):
     attachment = get_object_or_404(AppealAttachment.objects.filter(
         appeal__in=Appeal.objects.visible_to(request.user).values("pk")), pk=pk)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    from crm.uploads import serve_upload  # the one safe way to serve an upload (issue 15 §1)
+
+    return serve_upload(attachment.file, name=attachment.name)
 
 
 @role_required(*APPEAL_READ_ROLES)

@@ -56,8 +56,46 @@ class SpecialDayAdmin(SimpleHistoryAdmin):
     date_hierarchy = "date"
 
 
+class DeliveryStatusFilter(admin.SimpleListFilter):
+    title = _("投递状态")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return Notification.DeliveryStatus.choices
+
+    def queryset(self, request, queryset):
+        status = self.value()
+        if status == Notification.DeliveryStatus.DELIVERED:
+            return queryset.filter(delivered_at__isnull=False)
+        if status == Notification.DeliveryStatus.FAILED:
+            return queryset.filter(delivered_at__isnull=True, failed_at__isnull=False)
+        if status == Notification.DeliveryStatus.RETRYING:
+            return queryset.filter(delivered_at__isnull=True, failed_at__isnull=True, attempts__gt=0)
+        if status == Notification.DeliveryStatus.PENDING:
+            return queryset.filter(delivered_at__isnull=True, failed_at__isnull=True, attempts=0)
+        return queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "recipient", "kind", "level", "title", "delivered_at", "read_at")
-    list_filter = ("kind", "level")
+    list_display = ("created_at", "recipient", "kind", "level", "title", "delivery_status_label", "attempts",
+                    "short_error", "delivered_at", "read_at")
+    list_filter = (DeliveryStatusFilter, "kind", "level")
     raw_id_fields = ("recipient",)
+    readonly_fields = ("attempts", "last_error", "failed_at", "channels_done", "delivered_at")
+    actions = ["retry_delivery"]
+
+    @admin.display(description=_("投递状态"))
+    def delivery_status_label(self, obj):
+        return Notification.DeliveryStatus(obj.delivery_status).label
+
+    @admin.display(description=_("最近投递错误"))
+    def short_error(self, obj):
+        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    @admin.action(description=_("重新投递所选的失败通知"))
+    def retry_delivery(self, request, queryset):
+        from crm.services.notifications import retry_failed
+
+        count = retry_failed(queryset.values_list("pk", flat=True), actor=request.user)
+        self.message_user(request, _("已重新排队 %(count)s 条通知，将在下一次投递时发送。") % {"count": count})

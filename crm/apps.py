@@ -7,14 +7,19 @@ class CrmConfig(AppConfig):
     verbose_name = _("基础平台")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
         from .demo import load as load_demo
-        from .models import Role
+        from .permissions import CALENDAR_VIEW_ROLES
         from .registry import NavItem, registry
 
         registry.add_nav(
             NavItem(_("首页"), "home", order=0),
             NavItem(_("消息"), "notifications:inbox", order=900),
-            NavItem(_("工作日历"), "calendar:index", roles=(Role.ADMIN, Role.MANAGER), order=950, group="admin"),
+            NavItem(_("工作日历"), "calendar:index", roles=CALENDAR_VIEW_ROLES, order=950, group="admin"),
         )
         registry.add_demo(0, "organisation", load_demo)
+        # django-axes names its admin section "Axes" and ships no Chinese: the admin speaks one language.
+        from django.apps import apps
+
+        if apps.is_installed("axes"):
+            apps.get_app_config("axes").verbose_name = _("登录安全")

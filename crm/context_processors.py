@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Role
+from crm.permissions import ADMIN_ROLES, user_has_role
 from crm.registry import registry
 
 
@@ -27,6 +27,6 @@ def shell(request) -> dict:
     from crm.services.notifications import unread_count
 
     context = {"nav_items": _nav(request, user), "unread_notifications": unread_count(user)}
-    if user.is_superuser or user.role == Role.ADMIN:
+    if user_has_role(user, ADMIN_ROLES):
         context["calendar_warning"] = next_year_warning(timezone.localdate())
     return context

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from crm.models.organisation import Role
+
 DEMO_PASSWORD = "Crm-demo-2026"
 
 DISTRICT = ("440311", "光明区")
@@ -31,14 +33,14 @@ DEPARTMENTS = [
 
 # username, role, last_name, first_name, street code or None, department short name or None, title
 USERS = [
-    ("admin", "admin", "系统", "管理员", None, None, "系统管理员"),
-    ("manager", "manager", "陈", "建国", "440311006", None, "街道分管领导"),
-    ("officer", "officer", "李", "晓明", "440311006", None, "企业服务专员"),
-    ("officer2", "officer", "王", "芳", "440311006", None, "企业服务专员"),
-    ("officer_yt", "officer", "张", "伟", "440311005", None, "企业服务专员"),
-    ("statistician", "statistician", "刘", "静", "440311006", None, "统计员"),
-    ("dept", "department", "赵", "强", None, "住建", "住建局经办人"),
-    ("district", "manager", "周", "国华", None, None, "区工信局领导"),
+    ("admin", Role.ADMIN, "系统", "管理员", None, None, "系统管理员"),
+    ("manager", Role.MANAGER, "陈", "建国", "440311006", None, "街道分管领导"),
+    ("officer", Role.OFFICER, "李", "晓明", "440311006", None, "企业服务专员"),
+    ("officer2", Role.OFFICER, "王", "芳", "440311006", None, "企业服务专员"),
+    ("officer_yt", Role.OFFICER, "张", "伟", "440311005", None, "企业服务专员"),
+    ("statistician", Role.STATISTICIAN, "刘", "静", "440311006", None, "统计员"),
+    ("dept", Role.DEPARTMENT, "赵", "强", None, "住建", "住建局经办人"),
+    ("district", Role.MANAGER, "周", "国华", None, None, "区工信局领导"),
 ]
 
 
@@ -69,7 +71,7 @@ def load(stdout=None) -> dict:
                 username=username, role=role, last_name=last, first_name=first, title=title,
                 street=streets.get(street_code) if street_code else None,
                 department=departments.get(dept) if dept else None,
-                email=f"{username}@example.gov.cn", is_staff=role == "admin", is_superuser=role == "admin",
+                email=f"{username}@example.gov.cn", is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
             )
             user.set_password(DEMO_PASSWORD)
             user.save()

@@ -14,6 +14,8 @@ KINDS: dict[str, tuple[str, ...]] = {
 }
 ALLOWED_LABEL = "图片（jpg/png/gif/webp）、PDF、Word/Excel（doc/docx/xls/xlsx）或文本（txt/csv）"
 SNIFF_BYTES = 8192
+# The attachment size limit shared by visits and appeals.
+MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
 
 
 class FileTypeError(ValueError):
@@ -78,9 +80,26 @@ def sniff(upload) -> str | None:
     return None
 
 
-def check_upload(upload) -> str:
-    """Return the detected kind or raise FileTypeError with a message for the user."""
+def _size(upload) -> int:
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, 2)
+        size = upload.tell()
+        upload.seek(0)
+    return size
+
+
+def _megabytes(max_bytes: int) -> str:
+    return f"{max_bytes / (1024 * 1024):g}MB"
+
+
+def check_upload(upload, *, max_bytes: int | None = None) -> str:
+    """The one upload check (visit and appeal attachments): size, then type by content, then the name's
+    extension against the content. Returns the sniffed kind (what is stored and served, never the browser's
+    claimed type) or raises FileTypeError with a message for the user."""
     name = upload.name or ""
+    if max_bytes is not None and _size(upload) > max_bytes:
+        raise FileTypeError(f"附件“{name}”超过 {_megabytes(max_bytes)}，请压缩或拆分后重新上传。")
     extension = PurePath(name).suffix.lower().lstrip(".")
     kind = sniff(upload)
     if kind is None:

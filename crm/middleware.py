@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpResponseBadRequest, QueryDict
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import check_for_language
 
 INT64_MAX = 2**63 - 1
@@ -65,3 +66,20 @@ class ChineseByDefaultLocaleMiddleware(LocaleMiddleware):
         )
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class NoStoreForSignedInUsersMiddleware:
+    """Every response to a signed-in user — pages with enterprises' contacts, exports, attachments, htmx
+    fragments — is `Cache-Control: no-store` (plus private/no-cache for old proxies): nothing a user saw stays in
+    a shared office PC's browser cache or an intermediate proxy after logout (issue 15 §7). Static files are
+    answered by WhiteNoise before this middleware and stay cacheable; anonymous pages (login) are untouched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
+        return response

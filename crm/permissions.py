@@ -11,8 +11,13 @@ from django.utils.translation import gettext as _
 
 from .models import Role
 
+ALL_ROLES = tuple(Role.values)
 OFFICE_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
 MANAGEMENT_ROLES = (Role.MANAGER, Role.ADMIN)
+# System administration: the working-day calendar, notification delivery, users.
+ADMIN_ROLES = (Role.ADMIN,)
+# The working-day calendar page (administrators edit it, managers read it).
+CALENDAR_VIEW_ROLES = (Role.ADMIN, Role.MANAGER)
 # Roles that may see enterprises' personal data (contact phones, emails) unmasked.
 PERSONAL_DATA_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 # 企业诉求: who opens the appeal pages (their scope decides which appeals), and who reads the oversight pages
@@ -22,6 +27,7 @@ APPEAL_OVERSIGHT_ROLES = (*MANAGEMENT_ROLES, Role.DISTRICT)
 
 
 def user_has_role(user, roles) -> bool:
+    """The one role check: an active, signed-in user whose role is in `roles`, or a superuser."""
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role in roles))
 
 

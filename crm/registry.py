@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from .models import Role
-
-ALL_ROLES = tuple(Role.values)
+from .permissions import ALL_ROLES, user_has_role
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ class Registry:
         if not user.is_authenticated:
             return []
         return sorted(
-            (i for i in self.nav if user.is_superuser or user.role in i.roles), key=lambda i: (i.order, i.label)
+            (i for i in self.nav if user_has_role(user, i.roles)), key=lambda i: (i.order, i.label)
         )
 
     def add_demo(self, order: int, name: str, loader: Callable) -> None:

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 
 def sees_all_streets(user: User) -> bool:
-    return bool(user.is_superuser or user.role == Role.ADMIN or (user.street_id is None and user.role != Role.DEPARTMENT))
+    from .permissions import ADMIN_ROLES, user_has_role
+
+    return user_has_role(user, ADMIN_ROLES) or bool(user.street_id is None and user.role != Role.DEPARTMENT)
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -32,7 +34,7 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: User | None) -> ScopedQuerySet:
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.role == Role.DEPARTMENT and not user.is_superuser:
+        if not user.is_superuser and user.role == Role.DEPARTMENT:
             return self.for_department(user)
         if sees_all_streets(user):
             return self.all()

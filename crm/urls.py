@@ -20,6 +20,7 @@ calendar_patterns = (
         path("day/", views.calendar_day_save, name="day_save"),
         path("day/<int:pk>/delete/", views.calendar_day_delete, name="day_delete"),
         path("year/", views.calendar_year_save, name="year_save"),
+        path("schedule/", views.calendar_schedule, name="schedule"),
     ],
     "calendar",
 )

@@ -5,20 +5,19 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.forms import CalendarYearForm, SpecialDayForm
+from crm.forms import CalendarYearForm, ScheduleForm, SpecialDayForm
 from crm.models import CalendarYear, Notification, Role, SpecialDay
-from crm.permissions import role_required
+from crm.permissions import ADMIN_ROLES, CALENDAR_VIEW_ROLES, role_required, user_has_role
 from crm.registry import registry
-from crm.services import notifications
+from crm.selectors import year_grid
+from crm.services import calendar_admin, notifications
 from crm.services.workcalendar import get_calendar
 
 HOME_TEMPLATES = {
@@ -27,6 +26,7 @@ HOME_TEMPLATES = {
     Role.MANAGER: "crm/home_manager.html",
     Role.DEPARTMENT: "crm/home_department.html",
     Role.ADMIN: "crm/home_admin.html",
+    Role.DISTRICT: "crm/home_manager.html",  # district-wide, read-only: the manager's overview
 }
 
 
@@ -67,32 +67,39 @@ def inbox_open(request, pk: int):
     return redirect("notifications:inbox")
 
 
-@role_required(Role.ADMIN, Role.MANAGER)
-def calendar_index(request):
+def _calendar_year(request) -> int:
     try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
+        year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
     except ValueError:
         year = timezone.localdate().year
-    year = min(max(year, 2000), 2100)
+    return min(max(year, 2000), 2100)
+
+
+def _calendar_context(request, year: int, **extra) -> dict:
     calendar = get_calendar()
-    days = SpecialDay.objects.filter(date__year=year)
+    today = timezone.localdate()
+    known = set(CalendarYear.objects.values_list("year", flat=True))
     context = {
         "year": year,
-        "years": CalendarYear.objects.all(),
+        "year_choices": sorted(known | {today.year - 1, today.year, today.year + 1, year}),
         "year_row": CalendarYear.objects.filter(year=year).first(),
-        "days": days,
+        "days": SpecialDay.objects.filter(date__year=year),
         "provisional": calendar.is_provisional(dt.date(year, 1, 1)),
+        "months": year_grid(year, calendar, today=today),
         "day_form": SpecialDayForm(),
         "year_form": CalendarYearForm(initial={"year": year}),
-        "can_edit": request.user.is_superuser or request.user.role == Role.ADMIN,
+        "schedule_form": ScheduleForm(initial={"year": year}),
+        "can_edit": user_has_role(request.user, ADMIN_ROLES),
         "office_hours": calendar.office_hours,
         "follow_ups": [(reverse(u), label) for u, label in registry.calendar_follow_ups],
     }
-    return render(request, "crm/calendar.html", context)
+    context.update(extra)
+    return context
 
 
-def _bump_version(year: int) -> None:
-    CalendarYear.objects.filter(year=year).update(version=F("version") + 1)
+@role_required(*CALENDAR_VIEW_ROLES)
+def calendar_index(request):
+    return render(request, "crm/calendar.html", _calendar_context(request, _calendar_year(request)))
 
 
 def _after_calendar_edit(year: int):
@@ -104,48 +111,89 @@ def _after_calendar_edit(year: int):
     return redirect(f"{reverse('calendar:index')}?year={year}")
 
 
-@role_required(Role.ADMIN)
+def _form_errors(form) -> str:
+    return "; ".join(e for errs in form.errors.values() for e in errs)
+
+
+@role_required(*ADMIN_ROLES)
 @require_POST
 def calendar_day_save(request):
-    try:  # a malformed date is the form's to report, not a 500 here
-        day = parse_date(request.POST.get("date") or "")
-    except ValueError:
-        day = None
-    instance = SpecialDay.objects.filter(date=day).first() if day else None
-    form = SpecialDayForm(request.POST, instance=instance)
-    if form.is_valid():
-        day = form.save()
-        CalendarYear.objects.get_or_create(year=day.date.year)
-        _bump_version(day.date.year)
-        messages.success(request, _("已保存 %(date)s") % {"date": day.date})
-        return _after_calendar_edit(day.date.year)
-    messages.error(request, _("保存失败：%(errors)s") % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)})
-    return redirect("calendar:index")
+    form = SpecialDayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("保存失败：%(errors)s") % {"errors": _form_errors(form)})
+        return redirect("calendar:index")
+    data = form.cleaned_data
+    try:
+        day = calendar_admin.save_special_day(actor=request.user, date=data["date"], kind=data["kind"],
+                                              name=data["name"])
+    except calendar_admin.ScheduleError as exc:
+        messages.error(request, str(exc))
+        return redirect("calendar:index")
+    messages.success(request, _("已保存 %(date)s。请确认下面列出的在办诉求时限调整。") % {"date": day.date})
+    return _after_calendar_edit(day.date.year)
 
 
-@role_required(Role.ADMIN)
+@role_required(*ADMIN_ROLES)
 @require_POST
 def calendar_day_delete(request, pk: int):
-    day = get_object_or_404(SpecialDay, pk=pk)
-    year = day.date.year
-    day.delete()
-    _bump_version(year)
-    messages.success(request, _("已删除"))
+    year = calendar_admin.delete_special_day(actor=request.user, day=get_object_or_404(SpecialDay, pk=pk))
+    messages.success(request, _("已删除。请确认下面列出的在办诉求时限调整。"))
     return _after_calendar_edit(year)
 
 
-@role_required(Role.ADMIN)
+@role_required(*ADMIN_ROLES)
 @require_POST
 def calendar_year_save(request):
-    instance = CalendarYear.objects.filter(year=request.POST.get("year") or 0).first() if str(request.POST.get("year", "")).isdigit() else None
-    form = CalendarYearForm(request.POST, instance=instance)
-    if form.is_valid():
-        row = form.save()
-        _bump_version(row.year)
-        messages.success(request, _("%(year)s 年度状态已更新") % {"year": row.year})
-        return _after_calendar_edit(row.year)
-    messages.error(request, _("保存失败：%(errors)s") % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)})
-    return redirect("calendar:index")
+    form = CalendarYearForm(request.POST, instance=CalendarYear.objects.filter(
+        year=request.POST.get("year") or 0).first() if str(request.POST.get("year", "")).isdigit() else None)
+    if not form.is_valid():
+        messages.error(request, _("保存失败：%(errors)s") % {"errors": _form_errors(form)})
+        return redirect("calendar:index")
+    data = form.cleaned_data
+    try:
+        row = calendar_admin.save_year(actor=request.user, year=data["year"], status=data["status"],
+                                       source=data["source"])
+    except calendar_admin.ScheduleError as exc:
+        messages.error(request, str(exc))
+        return redirect("calendar:index")
+    messages.success(request, _("%(year)s 年度状态已更新") % {"year": row.year})
+    return _after_calendar_edit(row.year)
+
+
+@role_required(*ADMIN_ROLES)
+@require_POST
+def calendar_schedule(request):
+    """A year's schedule in one form: the first post previews it (month grid and counts, nothing saved); the
+    confirmed post replaces the year's special days and goes to the preview of moved deadlines, once."""
+    form = ScheduleForm(request.POST)
+    year = _calendar_year(request)
+    if not form.is_valid():
+        messages.error(request, _("未保存：%(errors)s") % {"errors": _form_errors(form)})
+        return render(request, "crm/calendar.html", _calendar_context(request, year, schedule_form=form), status=400)
+    data = form.cleaned_data
+    year = data["year"]
+    try:
+        days = calendar_admin.parse_schedule(data["text"], year)
+        if request.POST.get("confirm") == "1":
+            result = calendar_admin.replace_year_schedule(actor=request.user, year=year, days=days,
+                                                          official=data["official"], source=data["source"])
+        elif not days:
+            raise calendar_admin.ScheduleError(_("没有识别到任何日期，未做修改。"))
+    except calendar_admin.ScheduleError as exc:
+        messages.error(request, _("未保存：%(error)s") % {"error": exc})
+        return render(request, "crm/calendar.html", _calendar_context(request, year, schedule_form=form), status=400)
+    if request.POST.get("confirm") == "1":
+        messages.success(request, _(
+            "%(year)s 年放假安排已保存：放假 %(holidays)s 天、调休上班 %(workdays)s 天（新增 %(added)s、修改 %(changed)s、"
+            "删除 %(removed)s）。请确认下面列出的在办诉求时限调整。") % {"year": year, **result})
+        return _after_calendar_edit(year)
+    preview = {d.date: (d.kind, d.name) for d in days}
+    return render(request, "crm/calendar.html", _calendar_context(
+        request, year, schedule_form=form, preview_days=days,
+        months=year_grid(year, get_calendar(), special=preview, today=timezone.localdate()),
+        preview_counts={"holidays": sum(d.kind == SpecialDay.Kind.HOLIDAY for d in days),
+                        "workdays": sum(d.kind == SpecialDay.Kind.WORKDAY for d in days)},
+    ))
 
 
 @require_GET

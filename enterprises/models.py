@@ -561,6 +561,7 @@ class VisitAttachment(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("文件"), upload_to=visit_attachment_path, max_length=300)
     original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    # The type sniffed from the content (crm.uploads.content_type_for), never the browser's claimed type.
     content_type = models.CharField(_("类型"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("大小"), default=0)
     uploaded_by = models.ForeignKey("crm.User", on_delete=models.SET_NULL, null=True, related_name="+")
@@ -578,7 +579,10 @@ class VisitAttachment(models.Model):
 
     @property
     def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
+        """Shown as a thumbnail only when the sniffed type is an allowed raster image (no SVG)."""
+        from crm.uploads import INLINE_IMAGE_TYPES
+
+        return self.content_type in INLINE_IMAGE_TYPES.values()
 
 
 class VisitProblem(models.Model):

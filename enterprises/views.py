@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from crm.models import Community, Role, User
 from crm.registry import registry as _registry
 from crm.permissions import MANAGEMENT_ROLES, OFFICE_ROLES, role_required
 from crm.scoping import visible_streets
+from crm.uploads import serve_upload
 from enterprises import selectors
 from enterprises.forms import (
     PROBLEM_CATEGORIES,
@@ -314,12 +315,7 @@ def visit_detail(request, pk: int):
 @role_required(*OFFICE_ROLES)
 def attachment_download(request, pk: int):
     att = get_object_or_404(VisitAttachment.objects.visible_to(request.user), pk=pk)
-    try:
-        handle = att.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("文件不存在")) from None
-    return FileResponse(handle, as_attachment=not att.is_image, filename=att.original_name or None,
-                        content_type=att.content_type or None)
+    return serve_upload(att.file, name=att.original_name or att.file.name)
 
 
 @require_POST

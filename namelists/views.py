@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from crm.audit import log_export
 from crm.permissions import role_required, user_has_role
+from crm.uploads import serve_upload
 
 from . import selectors, services
 from .forms import MappingForm, UploadForm
@@ -119,4 +120,4 @@ def report(request, pk: int):
     # The report repeats rows of the uploaded list (names, legal representatives): personal data.
     log_export(request.user, what=f"名录导入问题报告（批次{batch.pk}）", rows=0, personal_data=True,
                filters={"batch": batch.pk})
-    return FileResponse(batch.report.open("rb"), as_attachment=True, filename=f"导入批次{batch.pk}_问题报告.xlsx")
+    return serve_upload(batch.report, name=f"导入批次{batch.pk}_问题报告.xlsx", as_download=True)

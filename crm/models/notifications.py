@@ -29,6 +29,14 @@ class Notification(models.Model):
     deliver_after = models.DateTimeField(_("投递时间"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("已投递"), null=True, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # Delivery to email/webhook: a failed attempt is retried with backoff (deliver_after moves on) a bounded
+    # number of times, then the row is marked failed; the channels already served are never served again.
+    # (db_default: notify_query's INSERT … SELECT names only the message columns.)
+    attempts = models.PositiveSmallIntegerField(_("投递次数"), default=0, db_default=0)
+    last_error = models.TextField(_("最近投递错误"), blank=True, default="", db_default="")
+    failed_at = models.DateTimeField(_("投递失败（不再重试）"), null=True, blank=True)
+    # Dotted paths of the channels that took the message, one a line.
+    channels_done = models.TextField(_("已送达渠道"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("通知")
@@ -42,6 +50,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    class DeliveryStatus(models.TextChoices):
+        PENDING = "pending", _("待投递")
+        RETRYING = "retrying", _("重试中")
+        FAILED = "failed", _("投递失败")
+        DELIVERED = "delivered", _("已投递")
+
+    @property
+    def channels_served(self) -> list[str]:
+        return [line for line in self.channels_done.splitlines() if line]
+
+    @property
+    def delivery_status(self) -> str:
+        if self.delivered_at is not None:
+            return self.DeliveryStatus.DELIVERED
+        if self.failed_at is not None:
+            return self.DeliveryStatus.FAILED
+        return self.DeliveryStatus.RETRYING if self.attempts else self.DeliveryStatus.PENDING
 
 
 class NotificationPreference(models.Model):

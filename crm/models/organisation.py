@@ -118,7 +118,10 @@ class User(AbstractUser):
         return self.street_id is None
 
     def has_role(self, *roles: str) -> bool:
-        return self.is_superuser or self.role in roles
+        """Deprecated: use crm.permissions.user_has_role (this delegates to it; to be removed)."""
+        from crm.permissions import user_has_role
+
+        return user_has_role(self, roles)
 
 
 class Team(models.Model):

@@ -2,13 +2,15 @@
 
 `notify()` writes one inbox row per recipient with a unique (recipient, key): a retry, a restarted worker or
 two sweeps at once hit the constraint and create nothing. Email and webhook delivery happen in a separate
-step (`deliver_pending`) that claims rows with SELECT … FOR UPDATE SKIP LOCKED and marks them delivered in the
-same transaction, so each message is handed to the channels once. Non-urgent messages created outside office
+step (`deliver_pending`) that claims rows with SELECT … FOR UPDATE SKIP LOCKED and records the outcome in the
+same transaction, so each message is handed to each channel once; a failed channel is retried with backoff a
+bounded number of times, then the row is marked failed for administrators to see. Non-urgent messages created outside office
 hours wait for the office to open.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import urllib.request
@@ -18,10 +20,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import F
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.module_loading import import_string
 
 from crm.models import Notification, NotificationPreference, User
+from crm.permissions import ADMIN_ROLES, user_has_role
 from crm.services.workcalendar import get_calendar
 
 logger = logging.getLogger(__name__)
@@ -146,26 +152,76 @@ def webhook_channel(notification: Notification) -> None:
     urllib.request.urlopen(request, timeout=10).close()
 
 
+# Minutes to wait before each retry of a failed delivery; after the last one the row is marked failed.
+RETRY_DELAYS_MINUTES: tuple[int, ...] = (1, 5, 15, 60, 240)
+MAX_ATTEMPTS = len(RETRY_DELAYS_MINUTES) + 1
+ERROR_LENGTH = 2000
+
+
+def _attempt(notification: Notification, channels: dict[str, object]) -> list[str]:
+    """Hand the message to every channel not yet served; returns the errors (empty when all succeeded)."""
+    errors: list[str] = []
+    for path, channel in channels.items():
+        if path in notification.channels_served:
+            continue  # already sent there on an earlier attempt: never twice
+        try:
+            channel(notification)
+        except Exception as exc:  # one broken channel must not block the inbox or the others
+            logger.warning("notification channel %s failed for %s: %r", path, notification.pk, exc)
+            errors.append(f"{path}: {exc!r}")
+        else:
+            notification.channels_done = "\n".join([*notification.channels_served, path])
+    return errors
+
+
 def deliver_pending(*, now=None, batch_size: int = 200) -> int:
-    """Hand due, undelivered notifications to the configured channels, once each."""
+    """Hand due, undelivered notifications to the configured channels. Returns how many were delivered.
+
+    Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED and their outcome written in the same transaction, so
+    two sweeps at once never hand the same message over twice. A delivered row is never selected again. A
+    failed channel is retried with backoff (RETRY_DELAYS_MINUTES), only that channel; after MAX_ATTEMPTS the row
+    is marked failed with its last error, visible in the admin's notification list (filter 投递状态)."""
     now = now or timezone.now()
-    channels = [import_string(path) for path in settings.NOTIFICATION_CHANNELS]
+    channels = {path: import_string(path) for path in settings.NOTIFICATION_CHANNELS}
     delivered = 0
     while True:
         with transaction.atomic():
             batch = list(
-                Notification.objects.select_for_update(skip_locked=True)
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient")
-                .filter(delivered_at__isnull=True, deliver_after__lte=now)
+                .filter(delivered_at__isnull=True, failed_at__isnull=True, deliver_after__lte=now)
                 .order_by("deliver_after", "pk")[:batch_size]
             )
             if not batch:
                 return delivered
+            succeeded = []
             for notification in batch:
-                for channel in channels:
-                    try:
-                        channel(notification)
-                    except Exception:  # one broken channel must not block the inbox or the others
-                        logger.exception("notification channel %s failed for %s", channel, notification.pk)
-            Notification.objects.filter(pk__in=[n.pk for n in batch]).update(delivered_at=now)
-            delivered += len(batch)
+                errors = _attempt(notification, channels)
+                if not errors:
+                    succeeded.append(notification.pk)
+                    continue
+                notification.attempts += 1
+                notification.last_error = "\n".join(errors)[:ERROR_LENGTH]
+                if notification.attempts >= MAX_ATTEMPTS:
+                    notification.failed_at = now
+                    logger.error("notification %s not delivered after %s attempts: %s", notification.pk,
+                                 notification.attempts, notification.last_error)
+                else:
+                    delay = RETRY_DELAYS_MINUTES[notification.attempts - 1]
+                    notification.deliver_after = now + dt.timedelta(minutes=delay)
+                notification.save(update_fields=["attempts", "last_error", "failed_at", "deliver_after",
+                                                 "channels_done"])
+            # The common case, one statement for the whole batch.
+            Notification.objects.filter(pk__in=succeeded).update(
+                delivered_at=now, attempts=F("attempts") + 1, last_error="")
+            delivered += len(succeeded)
+
+
+def retry_failed(ids: Iterable[int], *, actor: User, now=None) -> int:
+    """An administrator sends failed messages again (after fixing the mail server or the webhook): the channels
+    already served stay served. Returns how many rows were re-queued."""
+    now = now or timezone.now()
+    if not user_has_role(actor, ADMIN_ROLES):
+        raise PermissionDenied(gettext("只有系统管理员可以重新投递通知。"))
+    return Notification.objects.filter(pk__in=list(ids), delivered_at__isnull=True, failed_at__isnull=False).update(
+        failed_at=None, attempts=0, deliver_after=now)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from crm import filetypes
+from crm import uploads as uploads_module
 from enterprises.models import Enterprise, Visit, VisitAttachment, VisitCampaign, VisitProblem, VisitTopic
 
 if TYPE_CHECKING:
@@ -37,15 +38,14 @@ def raise_appeal_from_problem(problem: VisitProblem, actor: User):
     return create_appeal_from_visit_problem(problem=problem, actor=actor)
 
 
-MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = filetypes.MAX_ATTACHMENT_BYTES
 
 
-def _check_upload(upload: UploadedFile) -> None:
-    """Size here; type by content (crm.filetypes, shared with appeal attachments), never the browser's word."""
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(f"附件“{upload.name}”超过 15MB")
+def _check_upload(upload: UploadedFile) -> str:
+    """Size and type by content (crm.filetypes.check_upload, the one upload check), never the browser's word.
+    Returns the sniffed kind."""
     try:
-        filetypes.check_upload(upload)
+        return filetypes.check_upload(upload, max_bytes=MAX_ATTACHMENT_BYTES)
     except filetypes.FileTypeError as exc:
         raise ValidationError(str(exc)) from None
 
@@ -76,8 +76,7 @@ def log_visit(
         if category not in VisitProblem.Category.values:
             raise ValidationError("问题类别无效")
     uploads = list(files)
-    for upload in uploads:
-        _check_upload(upload)
+    kinds = [_check_upload(upload) for upload in uploads]
     team = {u.pk: u for u in officers}
     team[actor.pk] = actor
     foreign = [u for u in team.values() if u.street_id not in (None, enterprise.street_id)]
@@ -93,9 +92,11 @@ def log_visit(
         problem = VisitProblem(visit=visit, description=description, category=category)
         problem._history_user = actor
         problem.save()
-    for upload in uploads:
+    for upload, kind in zip(uploads, kinds):
+        # The recorded type is the sniffed one; the browser's claimed Content-Type is never stored.
         VisitAttachment.objects.create(
-            visit=visit, file=upload, original_name=upload.name[:200], content_type=upload.content_type or "",
+            visit=visit, file=upload, original_name=upload.name[:200],
+            content_type=uploads_module.content_type_for(kind, upload.name),
             size=upload.size, uploaded_by=actor,
         )
     return visit

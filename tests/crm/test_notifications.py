@@ -84,15 +84,88 @@ def test_webhook_channel_posts_json(officer, settings, monkeypatch):
     assert sent == [{"msgtype": "text", "text": {"content": "督办提醒\n某诉求已挂单督办"}}]
 
 
-def test_a_failing_channel_does_not_block_delivery(officer, settings):
-    settings.NOTIFICATION_CHANNELS = ["tests.crm.test_notifications.broken_channel"]
-    notify([officer], Message(key="a", kind="k", title="t"), now=at(2026, 3, 9, 10))
-    assert deliver_pending(now=at(2026, 3, 9, 11)) == 1
-    assert Notification.objects.get().delivered_at is not None
+def test_a_failing_channel_does_not_block_the_others_and_is_retried_alone(officer, settings):
+    settings.NOTIFICATION_CHANNELS = ["crm.services.notifications.email_channel",
+                                      "tests.crm.test_notifications.broken_channel"]
+    notify([officer], Message(key="a", kind="k", title="请签收"), now=at(2026, 3, 9, 10))
+    assert deliver_pending(now=at(2026, 3, 9, 11)) == 0
+    row = Notification.objects.get()
+    assert row.delivered_at is None and row.attempts == 1 and "bot unreachable" in row.last_error
+    assert row.delivery_status == "retrying" and row.deliver_after == at(2026, 3, 9, 11, 1)
+    assert len(mail.outbox) == 1  # the email went out once
+    assert deliver_pending(now=at(2026, 3, 9, 11, 0, 30)) == 0  # backoff: not yet due
+    deliver_pending(now=at(2026, 3, 9, 11, 2))
+    assert len(mail.outbox) == 1  # the retry does not send the email again
 
 
 def broken_channel(notification):
     raise ConnectionError("bot unreachable")
+
+
+def flaky_email_channel(notification):
+    """Fails while FLAKY["failures"] > 0, then sends like the email channel."""
+    if FLAKY["failures"] > 0:
+        FLAKY["failures"] -= 1
+        raise OSError("SMTP 421 service not available")
+    from crm.services.notifications import email_channel
+
+    email_channel(notification)
+
+
+FLAKY = {"failures": 0}
+
+
+def test_a_failed_email_is_retried_with_backoff_and_sent_once_it_goes_through(officer, settings):
+    from crm.services.notifications import RETRY_DELAYS_MINUTES
+
+    settings.NOTIFICATION_CHANNELS = ["tests.crm.test_notifications.flaky_email_channel"]
+    FLAKY["failures"] = 2
+    notify([officer], Message(key="a", kind="k", title="请签收"), now=at(2026, 3, 9, 10))
+    now = at(2026, 3, 9, 10, 1)
+    assert deliver_pending(now=now) == 0
+    assert Notification.objects.get().delivered_at is None and mail.outbox == []
+    waits = []
+    for _ in range(2):
+        row = Notification.objects.get()
+        waits.append(int((row.deliver_after - now).total_seconds() // 60))
+        now = row.deliver_after
+        delivered = deliver_pending(now=now)
+    assert waits == list(RETRY_DELAYS_MINUTES[:2]) and delivered == 1
+    row = Notification.objects.get()
+    assert row.delivery_status == "delivered" and row.attempts == 3 and row.last_error == ""
+    assert [m.subject for m in mail.outbox] == ["请签收"]
+    assert deliver_pending(now=now + dt.timedelta(days=1)) == 0 and len(mail.outbox) == 1
+
+
+def test_after_the_last_retry_the_failure_stays_visible_and_nothing_more_is_tried(officer, admin_user, settings,
+                                                                                   client_for):
+    from crm.services.notifications import MAX_ATTEMPTS, retry_failed
+
+    settings.NOTIFICATION_CHANNELS = ["tests.crm.test_notifications.broken_channel"]
+    notify([officer], Message(key="a", kind="k", title="请签收"), now=at(2026, 3, 9, 10))
+    now = at(2026, 3, 9, 10)
+    for _ in range(MAX_ATTEMPTS + 3):
+        now += dt.timedelta(days=1)
+        deliver_pending(now=now)
+    row = Notification.objects.get()
+    assert row.attempts == MAX_ATTEMPTS and row.delivery_status == "failed" and row.failed_at is not None
+    page = client_for(admin_user).get("/admin/crm/notification/?delivery=failed").content.decode()
+    assert "bot unreachable" in page and "投递失败" in page
+    assert "bot unreachable" not in client_for(admin_user).get(
+        "/admin/crm/notification/?delivery=delivered").content.decode()
+    # an administrator re-queues it once the bot is fixed
+    assert retry_failed([row.pk], actor=admin_user, now=now) == 1
+    settings.NOTIFICATION_CHANNELS = ["crm.services.notifications.email_channel"]
+    assert deliver_pending(now=now) == 1 and len(mail.outbox) == 1
+
+
+def test_only_an_administrator_may_requeue_failed_messages(officer):
+    from django.core.exceptions import PermissionDenied
+
+    from crm.services.notifications import retry_failed
+
+    with pytest.raises(PermissionDenied):
+        retry_failed([1], actor=officer)
 
 
 def test_unread_count_and_mark_read(officer):
@@ -153,3 +226,39 @@ def test_the_unread_count_is_capped_for_the_header(officer, client_for):
     )
     assert unread_count(officer) == 100
     assert 'id="unread-count">99+<' in client_for(officer).get(reverse("home")).content.decode()
+
+
+SLOW = {"sent": [], "started": None, "gate": None}
+
+
+def slow_channel(notification):
+    SLOW["sent"].append(notification.pk)
+    SLOW["started"].set()
+    SLOW["gate"].wait(10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_hand_a_message_over_once(officer, settings):
+    import threading
+
+    from django.db import connection
+
+    settings.NOTIFICATION_CHANNELS = ["tests.crm.test_notifications.slow_channel"]
+    SLOW.update(sent=[], started=threading.Event(), gate=threading.Event())
+    notify([officer], Message(key="a", kind="k", title="t"), now=at(2026, 3, 9, 10))
+    results = []
+
+    def first_sweep():
+        try:
+            results.append(deliver_pending(now=at(2026, 3, 9, 11)))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=first_sweep)
+    worker.start()
+    assert SLOW["started"].wait(10)
+    second = deliver_pending(now=at(2026, 3, 9, 11))  # while the first sweep holds the row
+    SLOW["gate"].set()
+    worker.join(10)
+    assert second == 0 and results == [1]
+    assert SLOW["sent"] == [Notification.objects.get().pk]

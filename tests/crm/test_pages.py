@@ -140,8 +140,8 @@ def test_csrf_is_enforced_on_state_changing_requests(officer):
     assert client.post(reverse("notifications:mark_read")).status_code == 403
 
 
-def test_role_enum_has_the_five_roles():
-    assert set(Role.values) == {"officer", "statistician", "manager", "department", "admin"}
+def test_role_enum_has_the_six_roles():
+    assert set(Role.values) == {"officer", "statistician", "manager", "department", "admin", "district"}
 
 
 def test_the_shell_is_translated_to_english(client_for, officer):

@@ -62,6 +62,7 @@ URL_RULES: dict[str, Rule] = {
     "calendar:index":               Rule("calendar", "read"),
     "calendar:day_save":            Rule("calendar", "edit", "POST"),
     "calendar:year_save":           Rule("calendar", "edit", "POST"),
+    "calendar:schedule":            Rule("calendar", "edit", "POST"),
     "calendar:day_delete":          Rule("calendar_day", "delete", "POST"),
     # enterprises
     "enterprises:list":             Rule("enterprise", "search", query=SEARCH),
