@@ -7,7 +7,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from crm.permissions import role_required
 from crm.scoping import visible_streets
+from crm.uploads import serve_upload
 from enterprises.models import Visit
 from policies import editor, exports, importing, selectors, services
 from policies import rules as R
@@ -120,18 +121,7 @@ def matched_firms(request, pk: int):
 @role_required(*VIEW_ROLES)
 def attachment_download(request, pk: int):
     att = get_object_or_404(PolicyAttachment.objects.filter(policy__in=Policy.objects.visible_to(request.user)), pk=pk)
-    try:
-        from crm.uploads import serve_upload
-    except ImportError:
-        serve_upload = None
-    if serve_upload is not None:
-        return serve_upload(att.file, name=att.original_name)
-    try:
-        handle = att.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=att.original_name or "attachment",
-                        content_type="application/octet-stream")
+    return serve_upload(att.file, name=att.original_name)
 
 
 @require_POST

@@ -13,15 +13,13 @@ from crm.models import User
 
 __all__ = ["MAX_ATTACHMENT_BYTES", "add_attachment"]
 
-MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = filetypes.MAX_ATTACHMENT_BYTES
 
 
 def add_attachment(appeal: Appeal, *, actor: User | None, upload) -> AppealAttachment:
     authorize(actor, "attach", appeal)
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise WorkflowError(f"附件“{upload.name}”超过 15MB。")
     try:
-        filetypes.check_upload(upload)
+        filetypes.check_upload(upload, max_bytes=MAX_ATTACHMENT_BYTES)
     except filetypes.FileTypeError as exc:
         raise WorkflowError(str(exc)) from exc
     attachment = AppealAttachment.objects.create(appeal=appeal, file=upload, name=upload.name[:200],
