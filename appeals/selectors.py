@@ -42,6 +42,10 @@ def kpi_filters(now: dt.datetime) -> dict[str, Q]:
         "followed_up": Q(followed_up=True),
         "satisfied": Q(followed_up=True, satisfaction__in=("satisfied", "basically")),
         "unsatisfied": Q(followed_up=True, satisfaction="unsatisfied"),
+        # The other side of each rate (its denominator without its numerator), for the drill-downs.
+        "response_missed": Q(response_outcome="breached"),
+        "not_satisfied": Q(followed_up=True) & ~Q(satisfaction__in=("satisfied", "basically")),
+        "not_followed_up": Q(followup_required=True, resolved_at__isnull=False, followed_up=False) & ~Q(status=S.MERGED),
         "open": Q(status__in=OPEN),
         "overdue": Q(status__in=OPEN) & (Q(has_breach=True) | Q(pk__in=running_late)),
         "due_today": Q(status__in=OPEN) & Exists(due_today),
@@ -85,6 +89,7 @@ KPI_LABELS = {
     "response_met": "按时响应", "response_due": "应响应", "resolution_met": "按时办结", "resolution_due": "应办结",
     "resolution_extended": "延期后按时办结", "resolution_late": "超时办结", "followup_due": "应回访",
     "followed_up": "已回访", "satisfied": "满意（含基本满意）", "unsatisfied": "不满意", "open": "在办",
+    "response_missed": "未按时响应", "not_satisfied": "不满意（回访结果）", "not_followed_up": "应回访未回访",
     "overdue": "当前超时", "due_today": "今日到期", "escalated": "挂单督办", "all": "全部",
 }
 RATES = [
@@ -93,6 +98,13 @@ RATES = [
     ("satisfaction_rate", "满意率", "satisfied", "followed_up"),
     ("followup_rate", "回访率", "followed_up", "followup_due"),
 ]
+# Each rate's two sides: met (its numerator) and missed (the rest of its denominator).
+RATE_SIDES = {
+    "response_rate": ("response_met", "response_missed", "response_due"),
+    "resolution_rate": ("resolution_met", "resolution_late", "resolution_due"),
+    "satisfaction_rate": ("satisfied", "not_satisfied", "followed_up"),
+    "followup_rate": ("followed_up", "not_followed_up", "followup_due"),
+}
 DIMENSIONS = {
     "street": ("street", "street__name", "街道"),
     "community": ("community", "community__name", "社区"),
@@ -135,6 +147,32 @@ def filtered_appeals(user, params, now: dt.datetime | None = None) -> QuerySet:
     return qs
 
 
+def drill_sides(user, params, now: dt.datetime | None = None) -> dict | None:
+    """A KPI drill-down lists both sides of its rate: the appeals that met the target and those that missed it,
+    each with its count (one grouped count over the same filters and period, never the whole table: counts are
+    given only when the drill-down carries a period, as every dashboard link does)."""
+    kpi = params.get("kpi")
+    # A KPI that is one rate's numerator and another's denominator (已回访) belongs to the rate it is met for.
+    rate = next((r for position in range(3) for r, sides in RATE_SIDES.items() if sides[position] == kpi), None)
+    if rate is None:
+        return None
+    met, missed, due = RATE_SIDES[rate]
+    now = now or timezone.now()
+    label = next(label for key, label, _n, _d in RATES if key == rate)
+    counts = None
+    if params.get("from") or params.get("to"):
+        rest = {k: v for k, v in params.items() if k not in ("kpi", "after")}
+        filters = kpi_filters(now)
+        counts = filtered_appeals(user, rest, now).filter(filters[due]).aggregate(
+            met=Count("id", filter=filters[met]), missed=Count("id", filter=filters[missed]))
+    sides = [{"kpi": met, "label": KPI_LABELS[met], "count": counts["met"] if counts else None},
+             {"kpi": missed, "label": KPI_LABELS[missed], "count": counts["missed"] if counts else None},
+             {"kpi": due, "label": KPI_LABELS[due], "count": (counts["met"] + counts["missed"]) if counts else None}]
+    for side in sides:
+        side["current"] = side["kpi"] == kpi
+    return {"rate": label, "sides": sides}
+
+
 def period(params, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """[from, to) in Asia/Shanghai days; default the last 90 days."""
     tz = local_tz()
@@ -175,6 +213,10 @@ def page(qs: QuerySet, after: str | None) -> tuple[list[Appeal], str | None]:
 
     for row in rows:
         row.light = light(row, clocks.get(row.pk, []))
+        # The most pressing deadline of this round (running or breached), for the list's 时限 column.
+        pending = [c.due_at for c in clocks.get(row.pk, []) if c.round == row.round and c.state in (
+            SlaClock.State.RUNNING, SlaClock.State.BREACHED)]
+        row.next_due = min(pending) if pending and row.is_open else None
     return rows, next_key
 
 
