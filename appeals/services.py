@@ -525,14 +525,20 @@ def _notify_assigned(appeal: Appeal, users, at: dt.datetime) -> None:
     from crm.services.notifications import Message, notify
 
     notify(users, Message(key=f"appeal:{appeal.pk}:assigned:{at.timestamp():.0f}", kind="appeal_assigned",
-                          title=f"新诉求待办理：{appeal.title}", url=f"/appeals/{appeal.pk}/"), now=at)
+                          title=f"新诉求待办理：{appeal.title}", body=_subject(appeal),
+                          url=f"/appeals/{appeal.pk}/"), now=at)
 
 
 def _notify_simple(appeal: Appeal, users, key: str, kind: str, title: str, at: dt.datetime) -> None:
     from crm.services.notifications import Message, notify
 
-    notify([u for u in users if u is not None], Message(key=key, kind=kind, title=title,
+    notify([u for u in users if u is not None], Message(key=key, kind=kind, title=title, body=_subject(appeal),
                                                         url=f"/appeals/{appeal.pk}/"), now=at)
+
+
+def _subject(appeal: Appeal) -> str:
+    """What a message is about, for the inbox line under its title: the firm and the appeal number."""
+    return f"{appeal.enterprise.name} · 诉求 #{appeal.pk}"
 
 
 # --- policy and calendar changes ----------------------------------------------------------------------------------
