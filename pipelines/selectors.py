@@ -176,6 +176,13 @@ def targets_for(user: User, year: int, street_id: int | None = None) -> QuerySet
     return qs
 
 
+def target_years(user: User, current: int) -> list[int]:
+    """The years the 挂图作战 year select offers: every year with a target, this year and next, newest first."""
+    today = timezone.localdate()
+    years = set(Target.objects.visible_to(user).order_by().values_list("year", flat=True).distinct())
+    return sorted(years | {today.year, today.year + 1, current}, reverse=True)
+
+
 def dashboard(user: User, year: int, street_id: int | None = None, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     targets = list(targets_for(user, year, street_id))
@@ -192,14 +199,24 @@ def dashboard(user: User, year: int, street_id: int | None = None, today: dt.dat
             "team_rows": team_rows, "officer_rows": officer_rows}
 
 
+# Metrics whose unit is an amount (亿元) rather than a count.
+AMOUNT_METRICS = ("signed_investment", "counted_output", "fixed_asset_investment")
+
+
 def chart_data(rows: list[TargetProgress]) -> list[dict]:
     """What pipelines/static/pipelines/dashboard.js draws: cumulative monthly progress against the target."""
+    from django.utils.translation import gettext as _
+
+    names = {"cumulative": _("累计完成"), "monthly": _("当月"), "target": _("年度目标"), "month": _("%(m)s月")}
     data = []
     for row in rows:
         if row.manual:
             continue
         data.append({
             "id": row.target.pk, "label": row.label, "unit": row.unit, "target": float(row.target.target_value),
+            # Counts (个, 家, 场, 宗) get whole-number axes; the legend names are the series' own, translated.
+            "is_count": bool(METRICS.get(row.target.metric)) and row.target.metric not in AMOUNT_METRICS,
+            "names": names,
             "months": [r["label"][5:] for r in row.months],
             "cumulative": [float(r["cumulative"]) for r in row.months],
             "monthly": [float(r["corrected"] if r["corrected"] is not None else r["value"]) for r in row.months],
