@@ -11,6 +11,7 @@ import datetime as dt
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy
 
 from appeals.models import Appeal, DeadlineMove, DepartmentTask, ExtensionRequest, SlaClock
 from crm.services.workcalendar import local_tz
@@ -45,7 +46,8 @@ def kpi_filters(now: dt.datetime) -> dict[str, Q]:
         # The other side of each rate (its denominator without its numerator), for the drill-downs.
         "response_missed": Q(response_outcome="breached"),
         "not_satisfied": Q(followed_up=True) & ~Q(satisfaction__in=("satisfied", "basically")),
-        "not_followed_up": Q(followup_required=True, resolved_at__isnull=False, followed_up=False) & ~Q(status=S.MERGED),
+        "not_followed_up": (Q(followup_required=True, resolved_at__isnull=False, followed_up=False)
+                            & ~Q(status=S.MERGED)),
         "open": Q(status__in=OPEN),
         "overdue": Q(status__in=OPEN) & (Q(has_breach=True) | Q(pk__in=running_late)),
         "due_today": Q(status__in=OPEN) & Exists(due_today),
@@ -86,17 +88,30 @@ def live_counts(base: QuerySet, now: dt.datetime, filters: dict[str, Q] | None =
 
 
 KPI_LABELS = {
-    "response_met": "按时响应", "response_due": "应响应", "resolution_met": "按时办结", "resolution_due": "应办结",
-    "resolution_extended": "延期后按时办结", "resolution_late": "超时办结", "followup_due": "应回访",
-    "followed_up": "已回访", "satisfied": "满意（含基本满意）", "unsatisfied": "不满意", "open": "在办",
-    "response_missed": "未按时响应", "not_satisfied": "不满意（回访结果）", "not_followed_up": "应回访未回访",
-    "overdue": "当前超时", "due_today": "今日到期", "escalated": "挂单督办", "all": "全部",
+    "response_met": gettext_lazy("按时响应"),
+    "response_due": gettext_lazy("应响应"),
+    "resolution_met": gettext_lazy("按时办结"),
+    "resolution_due": gettext_lazy("应办结"),
+    "resolution_extended": gettext_lazy("延期后按时办结"),
+    "resolution_late": gettext_lazy("超时办结"),
+    "followup_due": gettext_lazy("应回访"),
+    "followed_up": gettext_lazy("已回访"),
+    "satisfied": gettext_lazy("满意（含基本满意）"),
+    "unsatisfied": gettext_lazy("不满意"),
+    "open": gettext_lazy("在办"),
+    "response_missed": gettext_lazy("未按时响应"),
+    "not_satisfied": gettext_lazy("不满意（回访结果）"),
+    "not_followed_up": gettext_lazy("应回访未回访"),
+    "overdue": gettext_lazy("当前超时"),
+    "due_today": gettext_lazy("今日到期"),
+    "escalated": gettext_lazy("挂单督办"),
+    "all": gettext_lazy("全部"),
 }
 RATES = [
-    ("response_rate", "响应率", "response_met", "response_due"),
-    ("resolution_rate", "按时办结率", "resolution_met", "resolution_due"),
-    ("satisfaction_rate", "满意率", "satisfied", "followed_up"),
-    ("followup_rate", "回访率", "followed_up", "followup_due"),
+    ("response_rate", gettext_lazy("响应率"), "response_met", "response_due"),
+    ("resolution_rate", gettext_lazy("按时办结率"), "resolution_met", "resolution_due"),
+    ("satisfaction_rate", gettext_lazy("满意率"), "satisfied", "followed_up"),
+    ("followup_rate", gettext_lazy("回访率"), "followed_up", "followup_due"),
 ]
 # Each rate's two sides: met (its numerator) and missed (the rest of its denominator).
 RATE_SIDES = {
@@ -106,11 +121,11 @@ RATE_SIDES = {
     "followup_rate": ("followed_up", "not_followed_up", "followup_due"),
 }
 DIMENSIONS = {
-    "street": ("street", "street__name", "街道"),
-    "community": ("community", "community__name", "社区"),
-    "category": ("category", "category__name", "类别"),
-    "department": ("lead_department", "lead_department__name", "主办部门"),
-    "officer": ("officer", "officer__last_name", "责任专员"),
+    "street": ("street", "street__name", gettext_lazy("街道")),
+    "community": ("community", "community__name", gettext_lazy("社区")),
+    "category": ("category", "category__name", gettext_lazy("类别")),
+    "department": ("lead_department", "lead_department__name", gettext_lazy("主办部门")),
+    "officer": ("officer", "officer__last_name", gettext_lazy("责任专员")),
 }
 COUNTED = ("response_met", "response_due", "resolution_met", "resolution_due", "resolution_extended",
            "followed_up", "followup_due", "satisfied")
@@ -158,16 +173,17 @@ def drill_sides(user, params, now: dt.datetime | None = None) -> dict | None:
         return None
     met, missed, due = RATE_SIDES[rate]
     now = now or timezone.now()
-    label = next(label for key, label, _n, _d in RATES if key == rate)
+    label = str(next(label for key, label, _n, _d in RATES if key == rate))
     counts = None
     if params.get("from") or params.get("to"):
         rest = {k: v for k, v in params.items() if k not in ("kpi", "after")}
         filters = kpi_filters(now)
         counts = filtered_appeals(user, rest, now).filter(filters[due]).aggregate(
             met=Count("id", filter=filters[met]), missed=Count("id", filter=filters[missed]))
-    sides = [{"kpi": met, "label": KPI_LABELS[met], "count": counts["met"] if counts else None},
-             {"kpi": missed, "label": KPI_LABELS[missed], "count": counts["missed"] if counts else None},
-             {"kpi": due, "label": KPI_LABELS[due], "count": (counts["met"] + counts["missed"]) if counts else None}]
+    sides = [{"kpi": met, "label": str(KPI_LABELS[met]), "count": counts["met"] if counts else None},
+             {"kpi": missed, "label": str(KPI_LABELS[missed]), "count": counts["missed"] if counts else None},
+             {"kpi": due, "label": str(KPI_LABELS[due]),
+              "count": (counts["met"] + counts["missed"]) if counts else None}]
     for side in sides:
         side["current"] = side["kpi"] == kpi
     return {"rate": label, "sides": sides}
@@ -224,7 +240,7 @@ def _rates(row: dict) -> list[dict]:
     result = []
     for key, label, num, den in RATES:
         n, d = row.get(f"n_{num}") or 0, row.get(f"n_{den}") or 0
-        result.append({"key": key, "label": label, "num": n, "den": d, "num_kpi": num, "den_kpi": den,
+        result.append({"key": key, "label": str(label), "num": n, "den": d, "num_kpi": num, "den_kpi": den,
                        "value": round(100 * n / d, 1) if d else None,
                        "formula": f"{label} = {KPI_LABELS[num]} {n} ÷ {KPI_LABELS[den]} {d}"})
     return result
@@ -244,6 +260,7 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
     live = live_counts(base, now, filters)
     dim = params.get("by") if params.get("by") in DIMENSIONS else "category"
     field, name_field, label = DIMENSIONS[dim]
+    label = str(label)
     # One scan of the period: every group of the chosen dimension (bounded by the number of categories,
     # communities, departments or officers), and the totals as their sum - each appeal is in exactly one group
     # (the unassigned ones in the NULL group), so the sum is the period's total.
@@ -251,7 +268,7 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
     totals = {key: sum(g[key] for g in groups) for key in ("total", *aggregates)}
     rows = groups[:50]
     for row in rows:
-        row["id"], row["name"], row["rates"] = row[field], row[name_field] or "（未指定）", _rates(row)
+        row["id"], row["name"], row["rates"] = row[field], row[name_field] or _("（未指定）"), _rates(row)
     breakdowns = {"dim": dim, "label": label, "rows": rows, "more": len(groups) - len(rows)}
     return {"totals": totals, "rates": _rates(totals), "live": live, "breakdown": breakdowns,
             "trends": _trends(user, base, aggregates, now), "start": start.date(),

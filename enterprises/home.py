@@ -40,7 +40,8 @@ def due_summary(user) -> dict:
                 "meta": " · ".join([*(str(r) for r in d.reasons), _("每 %(n)s 天") % {"n": d.interval}]),
                 "due": (_("上次 %(d)s") % {"d": d.last_visit.isoformat()}) if d.last_visit else _("从未走访"),
                 "due_class": "due-late" if overdue > 30 else "",
-                "action": _("记录走访"), "action_url": reverse("enterprises:visit_create") + f"?enterprise={d.enterprise.pk}",
+                "action": _("记录走访"),
+                "action_url": reverse("enterprises:visit_create") + f"?enterprise={d.enterprise.pk}",
             })
         summary = {"count": len(due), "rows": rows}
         cache.set(key, summary, 600)
@@ -75,7 +76,8 @@ def coverage_list(user) -> dict | None:
                 "light": "green" if r.uncovered == 0 else "yellow" if rate >= 90 else "red",
                 "meta": _("%(c)s / %(t)s 家已挂点") % {"c": r.covered, "t": r.total},
                 "due": f"{rate}%", "due_class": "" if r.uncovered == 0 else "due-late",
-                "action": _("指派挂点") if r.uncovered else "", "action_url": reverse("enterprises:coverage") + f"?kind={r.kind}",
+                "action": _("指派挂点") if r.uncovered else "",
+                "action_url": reverse("enterprises:coverage") + f"?kind={r.kind}",
             })
         cache.set(key, rows, 600)
     return {"key": "coverage", "title": _("挂点服务覆盖率"), "url": reverse("enterprises:coverage"), "rows": rows,

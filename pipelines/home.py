@@ -12,15 +12,17 @@ from pipelines.models import Project
 def pipeline_card(user) -> dict | None:
     if not user.is_authenticated or user.role == Role.DEPARTMENT:
         return None
+    from django.utils.translation import gettext as _
+
     today = timezone.localdate()
     visible = Project.objects.visible_to(user)
     if user.role == Role.OFFICER:
         overdue = visible.open().filter(officer=user, next_action_due__lt=today).count()
-        return {"title": "逾期招商待办", "value": overdue, "url": reverse("pipelines:project_list") + "?overdue=1",
-                "hint": "我负责的项目中下一步工作已逾期"}
+        return {"title": _("逾期招商待办"), "value": overdue, "url": reverse("pipelines:project_list") + "?overdue=1",
+                "hint": _("我负责的项目中下一步工作已逾期")}
     signed = visible.filter(signed_on__year=today.year).count()
-    return {"title": f"{today.year}年签约项目", "value": signed, "url": reverse("pipelines:dashboard"),
-            "hint": "挂图作战"}
+    return {"title": _("%(y)s年签约项目") % {"y": today.year}, "value": signed, "url": reverse("pipelines:dashboard"),
+            "hint": _("挂图作战")}
 
 
 def target_list(user) -> dict | None:

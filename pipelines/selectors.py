@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from crm.models import User
 from pipelines.metrics import METRICS, Scope
@@ -110,11 +111,15 @@ class TargetProgress:
 
     @property
     def status_label(self) -> str:
-        return {"done": "已完成", "ahead": "超进度", "on_track": "基本同步", "behind": "滞后"}[self.status]
+        return str(STATUS_LABELS[self.status])
 
     @property
     def light(self) -> str:
         return {"done": "green", "ahead": "green", "on_track": "yellow", "behind": "red"}[self.status]
+
+
+STATUS_LABELS = {"done": gettext_lazy("已完成"), "ahead": gettext_lazy("超进度"), "on_track": gettext_lazy("基本同步"),
+                 "behind": gettext_lazy("滞后")}
 
 
 def year_elapsed(year: int, today: dt.date) -> float:
