@@ -1,7 +1,5 @@
 """Each role's home page is its work for today, most urgent first, not a grid of links repeating the menu."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
