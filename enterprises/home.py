@@ -18,6 +18,12 @@ DUE_BOUND = 500
 VISIT_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 
 
+def _user_key(user) -> str:
+    """The user's part of a cache key: a recreated user with a reused id (tests, a reset database) never
+    reads another's cached list."""
+    return f"{user.pk}.{int(user.date_joined.timestamp())}"
+
+
 def _latest_id(model) -> int:
     return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
@@ -26,7 +32,7 @@ def due_summary(user) -> dict:
     """{"count", "rows"}: how many firms are due a visit (bounded at DUE_BOUND) and the most overdue ones."""
     mine = user.role == Role.OFFICER
     today = timezone.localdate()
-    key = (f"enterprises:due-home:{user.pk}:{get_language()}:{today.isoformat()}:{_latest_id(Visit)}:"
+    key = (f"enterprises:due-home:{_user_key(user)}:{get_language()}:{today.isoformat()}:{_latest_id(Visit)}:"
            f"{_latest_id(LiaisonAssignment)}")
     summary = cache.get(key)
     if summary is None:
@@ -63,7 +69,7 @@ def coverage_list(user) -> dict | None:
     """Managers: liaison coverage by category (target 100%), the least covered first, with the firms missing."""
     if user.role != Role.MANAGER:
         return None
-    key = (f"enterprises:coverage-home:{user.pk}:{get_language()}:{timezone.localdate().isoformat()}:"
+    key = (f"enterprises:coverage-home:{_user_key(user)}:{get_language()}:{timezone.localdate().isoformat()}:"
            f"{_latest_id(LiaisonAssignment)}")
     rows = cache.get(key)
     if rows is None:

@@ -37,7 +37,9 @@ def target_list(user) -> dict | None:
     if not user.is_authenticated or user.role != Role.MANAGER:
         return None
     today = timezone.localdate()
-    key = f"pipelines:targets-home:{user.pk}:{get_language()}:{today.isoformat()}"
+    # Two minutes: a target just set shows soon; the key carries when the user was created (ids may be reused).
+    key = (f"pipelines:targets-home:{user.pk}.{int(user.date_joined.timestamp())}:{get_language()}:"
+           f"{today.isoformat()}")
     rows = cache.get(key)
     if rows is None:
         targets = [t for t in targets_for(user, today.year) if t.scope_kind == ScopeKind.STREET]
@@ -52,7 +54,7 @@ def target_list(user) -> dict | None:
             "due": (f"{p.percent}% · " if p.percent is not None else "") + str(p.status_label),
             "due_class": "due-late" if p.status == "behind" else "",
         } for p in items[:8]]
-        cache.set(key, rows, 600)
+        cache.set(key, rows, 120)
     return {"key": "targets", "title": _("%(y)s 年目标进度") % {"y": today.year}, "url": reverse("pipelines:dashboard"),
             "summary": _("时序进度 %(e)s%%") % {"e": year_elapsed(today.year, today)}, "rows": rows,
             "name_label": _("指标"), "meta_label": _("完成 / 目标"), "due_label": _("完成率"),

@@ -8,9 +8,18 @@ from appeals import services
 from appeals.models import Appeal, DepartmentTask
 from tests.appeals.factories import at, make_appeal
 from tests.crm.factories import UserFactory
-from tests.enterprises.factories import EnterpriseFactory, LiaisonFactory
+from tests.enterprises.factories import EnterpriseFactory, LiaisonFactory, VisitRuleFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def visit_rule(db):
+    """Every liaised firm is due a visit every 90 days (a reference row; a transactional test's flush removes
+    the seeded one)."""
+    from enterprises.models import VisitRule
+
+    return VisitRuleFactory(kind=VisitRule.ASSIGNED, min_interval_days=90)
 
 
 def section(html: str, key: str) -> str:
@@ -34,7 +43,7 @@ def test_officer_home_lists_own_appeals_near_breach_with_a_one_tap_sign(client_f
     assert 'action="/enterprises/"' in html and 'name="q"' in html  # the search box
 
 
-def test_officer_home_lists_due_visits_with_record_visit(client_for, officer):
+def test_officer_home_lists_due_visits_with_record_visit(client_for, officer, visit_rule):
     firm = EnterpriseFactory(street=officer.street, name="深圳市待走访测试有限公司")
     LiaisonFactory(enterprise=firm, officer=officer)
     other = EnterpriseFactory(street=officer.street, name="深圳市别人挂点有限公司")
@@ -44,7 +53,7 @@ def test_officer_home_lists_due_visits_with_record_visit(client_for, officer):
     assert f"{reverse('enterprises:visit_create')}?enterprise={firm.pk}" in work
 
 
-def test_a_recorded_visit_leaves_the_home_list_at_once(client_for, officer):
+def test_a_recorded_visit_leaves_the_home_list_at_once(client_for, officer, visit_rule):
     from tests.enterprises.factories import VisitFactory
 
     firm = EnterpriseFactory(street=officer.street, name="深圳市刚走访过有限公司")
