@@ -21,18 +21,9 @@ class AppealsConfig(AppConfig):
         )
         registry.add_demo(30, "appeals", demo.load)
         registry.add_calendar_follow_up("appeals:recompute", _("预览节假日调整对在办诉求时限的影响"))
-        registry.add_home_card(30, overdue_card)
+        from appeals import home
 
-
-def overdue_card(user):
-    from appeals.selectors import kpi_filters
-    from appeals.models import Appeal
-    from django.utils import timezone
-
-    if not user.has_role("officer", "manager", "admin", "department"):
-        return None
-    qs = Appeal.objects.visible_to(user)
-    if user.role == "officer":
-        qs = qs.filter(officer=user)
-    overdue = qs.filter(kpi_filters(timezone.now())["overdue"]).count()
-    return {"title": "超时诉求", "value": overdue, "url": "/appeals/?kpi=overdue", "hint": "在办且已超时限"}
+        registry.add_home_card(30, home.overdue_card)
+        registry.add_home_list(10, home.department_tasks)
+        registry.add_home_list(20, home.officer_appeals)
+        registry.add_home_list(30, home.escalated_appeals)

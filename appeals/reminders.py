@@ -73,12 +73,16 @@ MESSAGES = {
 
 def _notify_batch(step: str, ids: list[int], now: dt.datetime) -> int:
     """One INSERT … SELECT for the notifications of a batch of clocks."""
+    from enterprises.models import Enterprise
+
     clock, appeal, user = SlaClock._meta.db_table, Appeal._meta.db_table, User._meta.db_table
+    firm = Enterprise._meta.db_table
     params: list = []
     ids_sql, ids_params = _ids_clause("c.id", ids)
     batch = (f"SELECT c.id AS clock_id, c.metric, c.due_version, a.id AS appeal_id, a.title, a.officer_id, "
-             f"a.status, a.lead_department_id, a.street_id, a.enterprise_id "
-             f"FROM {clock} c JOIN {appeal} a ON a.id = c.appeal_id WHERE {ids_sql}")
+             f"a.status, a.lead_department_id, a.street_id, a.enterprise_id, e.name AS firm "
+             f"FROM {clock} c JOIN {appeal} a ON a.id = c.appeal_id JOIN {firm} e ON e.id = a.enterprise_id "
+             f"WHERE {ids_sql}")
     params += ids_params
     branches = []
     for who in RECIPIENTS[step]:
@@ -108,9 +112,10 @@ def _notify_batch(step: str, ids: list[int], now: dt.datetime) -> int:
         title_params = [prefix, *metric_params, middle]
     source = (f"WITH b AS ({batch}), r AS ({' UNION '.join(branches)}) "
               f"SELECT r.recipient_id, %s || b.clock_id || %s || b.due_version AS \"key\", %s AS kind, %s AS level, "
-              f"{title_sql} AS title, '' AS body, %s || b.appeal_id || %s AS url "
+              f"{title_sql} AS title, b.firm || %s || b.appeal_id AS body, %s || b.appeal_id || %s AS url "
               f"FROM r JOIN b ON b.clock_id = r.clock_id WHERE r.recipient_id IS NOT NULL")
-    params += ["appeal-clock:", infix, kind, level.value, *title_params, "/appeals/", "/"]
+    # The body names the firm and the appeal number: the inbox shows it under the title (and groups by appeal).
+    params += ["appeal-clock:", infix, kind, level.value, *title_params, " · 诉求 #", "/appeals/", "/"]
     return notify_query(source, params, now=now)
 
 

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy
 
 from appeals.models import Appeal, DeadlineMove, DepartmentTask, ExtensionRequest, SlaClock
 from appeals.services.clocks import light
@@ -45,6 +46,11 @@ def kpi_filters(now: dt.datetime) -> dict[str, Q]:
         "followed_up": Q(followed_up=True),
         "satisfied": Q(followed_up=True, satisfaction__in=("satisfied", "basically")),
         "unsatisfied": Q(followed_up=True, satisfaction="unsatisfied"),
+        # The other side of each rate (its denominator without its numerator), for the drill-downs.
+        "response_missed": Q(response_outcome="breached"),
+        "not_satisfied": Q(followed_up=True) & ~Q(satisfaction__in=("satisfied", "basically")),
+        "not_followed_up": (Q(followup_required=True, resolved_at__isnull=False, followed_up=False)
+                            & ~Q(status=S.MERGED)),
         "open": Q(status__in=OPEN),
         "overdue": Q(status__in=OPEN) & (Q(has_breach=True) | Q(pk__in=running_late)),
         "due_today": Q(status__in=OPEN) & Exists(due_today),
@@ -85,23 +91,44 @@ def live_counts(base: QuerySet, now: dt.datetime, filters: dict[str, Q] | None =
 
 
 KPI_LABELS = {
-    "response_met": "按时响应", "response_due": "应响应", "resolution_met": "按时办结", "resolution_due": "应办结",
-    "resolution_extended": "延期后按时办结", "resolution_late": "超时办结", "followup_due": "应回访",
-    "followed_up": "已回访", "satisfied": "满意（含基本满意）", "unsatisfied": "不满意", "open": "在办",
-    "overdue": "当前超时", "due_today": "今日到期", "escalated": "挂单督办", "all": "全部",
+    "response_met": gettext_lazy("按时响应"),
+    "response_due": gettext_lazy("应响应"),
+    "resolution_met": gettext_lazy("按时办结"),
+    "resolution_due": gettext_lazy("应办结"),
+    "resolution_extended": gettext_lazy("延期后按时办结"),
+    "resolution_late": gettext_lazy("超时办结"),
+    "followup_due": gettext_lazy("应回访"),
+    "followed_up": gettext_lazy("已回访"),
+    "satisfied": gettext_lazy("满意（含基本满意）"),
+    "unsatisfied": gettext_lazy("不满意"),
+    "open": gettext_lazy("在办"),
+    "response_missed": gettext_lazy("未按时响应"),
+    "not_satisfied": gettext_lazy("不满意（回访结果）"),
+    "not_followed_up": gettext_lazy("应回访未回访"),
+    "overdue": gettext_lazy("当前超时"),
+    "due_today": gettext_lazy("今日到期"),
+    "escalated": gettext_lazy("挂单督办"),
+    "all": gettext_lazy("全部"),
 }
 RATES = [
-    ("response_rate", "响应率", "response_met", "response_due"),
-    ("resolution_rate", "按时办结率", "resolution_met", "resolution_due"),
-    ("satisfaction_rate", "满意率", "satisfied", "followed_up"),
-    ("followup_rate", "回访率", "followed_up", "followup_due"),
+    ("response_rate", gettext_lazy("响应率"), "response_met", "response_due"),
+    ("resolution_rate", gettext_lazy("按时办结率"), "resolution_met", "resolution_due"),
+    ("satisfaction_rate", gettext_lazy("满意率"), "satisfied", "followed_up"),
+    ("followup_rate", gettext_lazy("回访率"), "followed_up", "followup_due"),
 ]
+# Each rate's two sides: met (its numerator) and missed (the rest of its denominator).
+RATE_SIDES = {
+    "response_rate": ("response_met", "response_missed", "response_due"),
+    "resolution_rate": ("resolution_met", "resolution_late", "resolution_due"),
+    "satisfaction_rate": ("satisfied", "not_satisfied", "followed_up"),
+    "followup_rate": ("followed_up", "not_followed_up", "followup_due"),
+}
 DIMENSIONS = {
-    "street": ("street", "street__name", "街道"),
-    "community": ("community", "community__name", "社区"),
-    "category": ("category", "category__name", "类别"),
-    "department": ("lead_department", "lead_department__name", "主办部门"),
-    "officer": ("officer", "officer__last_name", "责任专员"),
+    "street": ("street", "street__name", gettext_lazy("街道")),
+    "community": ("community", "community__name", gettext_lazy("社区")),
+    "category": ("category", "category__name", gettext_lazy("类别")),
+    "department": ("lead_department", "lead_department__name", gettext_lazy("主办部门")),
+    "officer": ("officer", "officer__last_name", gettext_lazy("责任专员")),
 }
 COUNTED = ("response_met", "response_due", "resolution_met", "resolution_due", "resolution_extended",
            "followed_up", "followup_due", "satisfied")
@@ -136,6 +163,33 @@ def filtered_appeals(user, params, now: dt.datetime | None = None) -> QuerySet:
     if params.get("q"):
         qs = qs.filter(Q(title__icontains=params["q"]) | Q(enterprise__name__icontains=params["q"]))
     return qs
+
+
+def drill_sides(user, params, now: dt.datetime | None = None) -> dict | None:
+    """A KPI drill-down lists both sides of its rate: the appeals that met the target and those that missed it,
+    each with its count (one grouped count over the same filters and period, never the whole table: counts are
+    given only when the drill-down carries a period, as every dashboard link does)."""
+    kpi = params.get("kpi")
+    # A KPI that is one rate's numerator and another's denominator (已回访) belongs to the rate it is met for.
+    rate = next((r for position in range(3) for r, sides in RATE_SIDES.items() if sides[position] == kpi), None)
+    if rate is None:
+        return None
+    met, missed, due = RATE_SIDES[rate]
+    now = now or timezone.now()
+    label = str(next(label for key, label, _n, _d in RATES if key == rate))
+    counts = None
+    if params.get("from") or params.get("to"):
+        rest = {k: v for k, v in params.items() if k not in ("kpi", "after")}
+        filters = kpi_filters(now)
+        counts = filtered_appeals(user, rest, now).filter(filters[due]).aggregate(
+            met=Count("id", filter=filters[met]), missed=Count("id", filter=filters[missed]))
+    sides = [{"kpi": met, "label": str(KPI_LABELS[met]), "count": counts["met"] if counts else None},
+             {"kpi": missed, "label": str(KPI_LABELS[missed]), "count": counts["missed"] if counts else None},
+             {"kpi": due, "label": str(KPI_LABELS[due]),
+              "count": (counts["met"] + counts["missed"]) if counts else None}]
+    for side in sides:
+        side["current"] = side["kpi"] == kpi
+    return {"rate": label, "sides": sides}
 
 
 def period(params, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -176,6 +230,10 @@ def page(qs: QuerySet, after: str | None) -> tuple[list[Appeal], str | None]:
         clocks.setdefault(clock.appeal_id, []).append(clock)
     for row in rows:
         row.light = light(row, clocks.get(row.pk, []))
+        # The most pressing deadline of this round (running or breached), for the list's 时限 column.
+        pending = [c.due_at for c in clocks.get(row.pk, []) if c.round == row.round and c.state in (
+            SlaClock.State.RUNNING, SlaClock.State.BREACHED)]
+        row.next_due = min(pending) if pending and row.is_open else None
     return rows, next_key
 
 
@@ -183,7 +241,7 @@ def _rates(row: dict) -> list[dict]:
     result = []
     for key, label, num, den in RATES:
         n, d = row.get(f"n_{num}") or 0, row.get(f"n_{den}") or 0
-        result.append({"key": key, "label": label, "num": n, "den": d, "num_kpi": num, "den_kpi": den,
+        result.append({"key": key, "label": str(label), "num": n, "den": d, "num_kpi": num, "den_kpi": den,
                        "value": round(100 * n / d, 1) if d else None,
                        "formula": f"{label} = {KPI_LABELS[num]} {n} ÷ {KPI_LABELS[den]} {d}"})
     return result
@@ -203,6 +261,7 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
     live = live_counts(base, now, filters)
     dim = params.get("by") if params.get("by") in DIMENSIONS else "category"
     field, name_field, label = DIMENSIONS[dim]
+    label = str(label)
     # One scan of the period: every group of the chosen dimension (bounded by the number of categories,
     # communities, departments or officers), and the totals as their sum - each appeal is in exactly one group
     # (the unassigned ones in the NULL group), so the sum is the period's total.
@@ -210,7 +269,7 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
     totals = {key: sum(g[key] for g in groups) for key in ("total", *aggregates)}
     rows = groups[:50]
     for row in rows:
-        row["id"], row["name"], row["rates"] = row[field], row[name_field] or "（未指定）", _rates(row)
+        row["id"], row["name"], row["rates"] = row[field], row[name_field] or _("（未指定）"), _rates(row)
     breakdowns = {"dim": dim, "label": label, "rows": rows, "more": len(groups) - len(rows)}
     return {"totals": totals, "rates": _rates(totals), "live": live, "breakdown": breakdowns,
             "trends": _trends(user, base, aggregates, now), "start": start.date(),

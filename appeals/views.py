@@ -100,10 +100,15 @@ def appeal_list(request):
     params = request.GET.copy()
     params.pop("after", None)
     kpi = request.GET.get("kpi")
+    other = params.copy()
+    other.pop("kpi", None)
     return render(request, "appeals/list.html", {
         "rows": rows, "next_key": next_key, "params": params.urlencode(), "statuses": Appeal.Status.choices,
         "kpi_label": selectors.KPI_LABELS.get(kpi or ""), "filters": request.GET,
         "can_create": services.allowed(request.user, "create"),
+        # A KPI drill-down shows both sides of its rate (met / missed / all) with their counts.
+        "drill": selectors.drill_sides(request.user, request.GET), "params_without_kpi": other.urlencode(),
+        "plain_kpis": ("", "overdue", "due_today", "escalated"), "now": timezone.now(),
     })
 
 
@@ -311,7 +316,9 @@ def dashboard(request):
     params = request.GET.copy()
     for key in ("by", "export"):
         params.pop(key, None)
-    chart = {"trends": data["trends"]}
+    chart = {"trends": data["trends"], "labels": {
+        "count": _("诉求数"), "unit": _("件"), "response_rate": _("响应率"), "resolution_rate": _("按时办结率"),
+        "satisfaction_rate": _("满意率"), "month": _("按月趋势"), "week": _("按周趋势（近26周）")}}
     return render(request, "appeals/dashboard.html", {
         "d": data, "chart": chart, "dimensions": [(k, v[2]) for k, v in selectors.DIMENSIONS.items()],
         "period": f"from={data['start']}&to={data['end']}", "params": params.urlencode(),

@@ -28,6 +28,8 @@ class Registry:
     demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
     # Home cards: callables (user) -> dict(title, value, url, hint) | None
     home_cards: list[tuple[int, Callable]] = field(default_factory=list)
+    # Home work lists: callables (user) -> dict(title, url, rows, empty) | None; see crm/templates/crm/_worklist.html
+    home_lists: list[tuple[int, Callable]] = field(default_factory=list)
     # Pages that must follow a calendar edit (e.g. the appeals' preview of moved SLA deadlines): (url_name, label)
     calendar_follow_ups: list[tuple[str, str]] = field(default_factory=list)
     # Sections of an enterprise's 360° page: (order, provider) where provider(enterprise, user) returns safe HTML or None
@@ -64,6 +66,21 @@ class Registry:
                 cards.append(card)
         return cards
 
+
+    def add_home_list(self, order: int, provider: Callable) -> None:
+        """A work list on the home page: provider(user) returns None (not this user's work) or
+        {"title", "url" (the full list), "rows": [{"name", "url", "light", "meta", "due", "due_class", "action",
+        "action_url", "action_post"}], "empty"}; rows come most urgent first and bounded (LIMIT)."""
+        if all(p is not provider for _, p in self.home_lists):
+            self.home_lists.append((order, provider))
+
+    def lists_for(self, user) -> list[dict]:
+        lists = []
+        for _, provider in sorted(self.home_lists, key=lambda t: t[0]):
+            work = provider(user)
+            if work:
+                lists.append(work)
+        return lists
 
     def add_calendar_follow_up(self, url_name: str, label: str) -> None:
         if all(u != url_name for u, _ in self.calendar_follow_ups):

@@ -36,17 +36,42 @@ def home(request):
     today = timezone.localdate()
     context = {
         "cards": registry.cards_for(request.user),
+        "worklists": registry.lists_for(request.user),
         "today": today,
         "today_info": get_calendar().day_info(today),
         "role_label": Role(role).label,
+        # Roles that look firms up get a search box on top of their work list.
+        "search_url": reverse("enterprises:list") if role in (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER) else "",
     }
     return render(request, HOME_TEMPLATES[role], context)
 
 
+INBOX_LIMIT = 200
+
+
+def group_messages(items) -> list[dict]:
+    """Repeated messages about the same thing (same link: one appeal's 即将到期, 催办 and 督办) become one line:
+    the newest message, how many there are, how many are unread and the earlier titles. Newest group first."""
+    groups: dict[str, dict] = {}
+    order: list[dict] = []
+    for n in items:
+        key = n.url or f"#{n.pk}"
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {"latest": n, "count": 0, "unread": 0, "earlier": []}
+            order.append(group)
+        else:
+            group["earlier"].append(n)
+        group["count"] += 1
+        group["unread"] += n.read_at is None
+    return order
+
+
 @login_required
 def inbox(request):
-    items = Notification.objects.filter(recipient=request.user).order_by("-created_at")[:100]
-    return render(request, "crm/inbox.html", {"items": items})
+    items = list(Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")[:INBOX_LIMIT])
+    return render(request, "crm/inbox.html", {"groups": group_messages(items), "limit": INBOX_LIMIT,
+                                              "full": len(items) == INBOX_LIMIT})
 
 
 @login_required
@@ -60,8 +85,9 @@ def inbox_mark_read(request):
 @login_required
 def inbox_open(request, pk: int):
     item = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    if item.read_at is None:
-        Notification.objects.filter(pk=item.pk).update(read_at=timezone.now())
+    # The inbox shows repeated messages about one thing as one line: opening it reads them all.
+    same = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    (same.filter(url=item.url) if item.url else same.filter(pk=item.pk)).update(read_at=timezone.now())
     if item.url.startswith("/") and not item.url.startswith("//"):
         return redirect(item.url)
     return redirect("notifications:inbox")

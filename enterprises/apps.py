@@ -20,6 +20,10 @@ class EnterprisesConfig(AppConfig):
             NavItem(_("挂点覆盖"), "enterprises:coverage", roles=(Role.MANAGER, Role.ADMIN), order=23),
             NavItem(_("走访活动"), "enterprises:campaign_list", roles=office, order=24),
         )
-        registry.add_home_card(20, views.due_card)
+        from . import home
+
+        registry.add_home_card(20, home.due_card)
+        registry.add_home_list(22, home.due_list)
+        registry.add_home_list(25, home.coverage_list)
         registry.add_home_card(21, views.sishang_card)
         registry.add_demo(10, "enterprises", demo.load)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -94,7 +95,8 @@ def enterprise_list(request):
     ctx = {"page": page, "f": f, "query": params.urlencode(), "can_assign": request.user.role in ASSIGN_ROLES
            or request.user.is_superuser, "can_edit": request.user.role in EDIT_ROLES or request.user.is_superuser,
            **_filter_choices(request.user)}
-    if request.headers.get("HX-Request") and request.GET.get("after"):
+    # htmx: "加载更多" (after=…) and search-as-you-type (the search box targets the rows) get the rows only.
+    if request.headers.get("HX-Request") and (request.GET.get("after") or request.headers.get("HX-Target") == "ent-rows"):
         return render(request, "enterprises/_list_rows.html", ctx)
     return render(request, "enterprises/list.html", ctx)
 
@@ -431,25 +433,16 @@ def liaison_end(request, pk: int):
 
 
 def due_card(user):
-    if not (user.is_authenticated and (user.is_superuser or user.role in VISIT_ROLES)):
-        return None
-    from django.core.cache import cache
+    """Kept for callers of the old name; the card lives in enterprises.home with the home work list."""
+    from enterprises.home import due_card as card
 
-    mine = user.role == Role.OFFICER
-    # The sweep costs ~0.5 s for a 16k-firm street: the home card shows a count at most 10 minutes old.
-    key = f"enterprises:due-card:{user.pk}:{dt.date.today().isoformat()}"
-    count = cache.get(key)
-    if count is None:
-        count = len(selectors.due_visits(user, officer=user if mine else None, limit=500))
-        cache.set(key, count, 600)
-    return {"title": _("待走访企业"), "value": count if count < 500 else "500+",
-            "url": reverse("enterprises:due_visits"), "hint": _("我挂点的企业") if mine else _("本街道")}
+    return card(user)
 
 
 def sishang_card(user):
     if not (user.is_authenticated and (user.is_superuser or user.role in OFFICE_ROLES)):
         return None
-    year = dt.date.today().year
+    year = timezone.localdate().year
     n = selectors.firms_in_kind(user, Classification.Kind.SISHANG).count()
     return {"title": _("本街道四上企业"), "value": n,
             "url": reverse("enterprises:list") + "?kind=sishang", "hint": _("%(y)s 年或最近一年名录") % {"y": year}}

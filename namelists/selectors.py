@@ -61,13 +61,16 @@ def home_card(user) -> dict | None:
 
     if not user_has_role(user, VIEW_ROLES):
         return None
+    from django.utils.translation import gettext as _
+
     latest = batches_for(user).order_by("-id").first()
     if latest is None:
-        return {"title": "名录导入", "value": "—", "url": reverse("namelists:index"), "hint": "尚无导入记录"}
+        return {"title": _("名录导入"), "value": "—", "url": reverse("namelists:index"), "hint": _("尚无导入记录")}
     counts = latest.counts or {}
     return {
-        "title": "最近名录导入", "value": latest.get_status_display(),
+        "title": _("最近名录导入"), "value": latest.get_status_display(),
         "url": reverse("namelists:detail", args=[latest.pk]),
-        "hint": f"{latest.file_name[:20]} · 新建 {counts.get('created', 0)} · 更新 {counts.get('updated', 0)}"
-                f" · 拒绝 {counts.get('errors', 0)}",
+        "hint": _("%(file)s · 新建 %(created)s · 更新 %(updated)s · 拒绝 %(errors)s") % {
+            "file": latest.file_name[:20], "created": counts.get("created", 0), "updated": counts.get("updated", 0),
+            "errors": counts.get("errors", 0)},
     }

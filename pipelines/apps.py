@@ -11,7 +11,7 @@ class PipelinesConfig(AppConfig):
         from crm.registry import NavItem, registry
 
         from .demo import load as load_demo
-        from .home import pipeline_card
+        from .home import pipeline_card, target_list
 
         office = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
         registry.add_nav(
@@ -21,4 +21,5 @@ class PipelinesConfig(AppConfig):
             NavItem(_("招商活动"), "pipelines:event_list", roles=office, order=430),
         )
         registry.add_home_card(40, pipeline_card)
+        registry.add_home_list(35, target_list)
         registry.add_demo(40, "pipelines", load_demo)

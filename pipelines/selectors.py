@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from crm.models import User
 from pipelines.metrics import METRICS, Scope
@@ -110,11 +111,15 @@ class TargetProgress:
 
     @property
     def status_label(self) -> str:
-        return {"done": "已完成", "ahead": "超进度", "on_track": "基本同步", "behind": "滞后"}[self.status]
+        return str(STATUS_LABELS[self.status])
 
     @property
     def light(self) -> str:
         return {"done": "green", "ahead": "green", "on_track": "yellow", "behind": "red"}[self.status]
+
+
+STATUS_LABELS = {"done": gettext_lazy("已完成"), "ahead": gettext_lazy("超进度"), "on_track": gettext_lazy("基本同步"),
+                 "behind": gettext_lazy("滞后")}
 
 
 def year_elapsed(year: int, today: dt.date) -> float:
@@ -187,6 +192,13 @@ def targets_for(user: User, year: int, street_id: int | None = None) -> QuerySet
     return qs
 
 
+def target_years(user: User, current: int) -> list[int]:
+    """The years the 挂图作战 year select offers: every year with a target, this year and next, newest first."""
+    today = timezone.localdate()
+    years = set(Target.objects.visible_to(user).order_by().values_list("year", flat=True).distinct())
+    return sorted(years | {today.year, today.year + 1, current}, reverse=True)
+
+
 def dashboard(user: User, year: int, street_id: int | None = None, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     targets = list(targets_for(user, year, street_id))
@@ -203,14 +215,24 @@ def dashboard(user: User, year: int, street_id: int | None = None, today: dt.dat
             "team_rows": team_rows, "officer_rows": officer_rows}
 
 
+# Metrics whose unit is an amount (亿元) rather than a count.
+AMOUNT_METRICS = ("signed_investment", "counted_output", "fixed_asset_investment")
+
+
 def chart_data(rows: list[TargetProgress]) -> list[dict]:
     """What pipelines/static/pipelines/dashboard.js draws: cumulative monthly progress against the target."""
+    from django.utils.translation import gettext as _
+
+    names = {"cumulative": _("累计完成"), "monthly": _("当月"), "target": _("年度目标"), "month": _("%(m)s月")}
     data = []
     for row in rows:
         if row.manual:
             continue
         data.append({
             "id": row.target.pk, "label": row.label, "unit": row.unit, "target": float(row.target.target_value),
+            # Counts (个, 家, 场, 宗) get whole-number axes; the legend names are the series' own, translated.
+            "is_count": bool(METRICS.get(row.target.metric)) and row.target.metric not in AMOUNT_METRICS,
+            "names": names,
             "months": [r["label"][5:] for r in row.months],
             "cumulative": [float(r["cumulative"]) for r in row.months],
             "monthly": [float(r["corrected"] if r["corrected"] is not None else r["value"]) for r in row.months],

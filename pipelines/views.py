@@ -390,6 +390,7 @@ def dashboard(request):
     return render(request, "pipelines/dashboard.html", {
         **data, "street": Street.objects.get(pk=street_id), "streets": visible_streets(request.user),
         "chart": selectors.chart_data(data["street_rows"]), "can_manage": user_has_role(request.user, MANAGE),
+        "year_choices": selectors.target_years(request.user, year),
     })
 
 

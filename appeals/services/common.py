@@ -48,9 +48,15 @@ def fmt(instant: dt.datetime) -> str:
 
 def notify_assigned(appeal: Appeal, users, at: dt.datetime) -> None:
     notify(users, Message(key=f"appeal:{appeal.pk}:assigned:{at.timestamp():.0f}", kind="appeal_assigned",
-                          title=f"新诉求待办理：{appeal.title}", url=appeal.get_absolute_url()), now=at)
+                          title=f"新诉求待办理：{appeal.title}", body=subject(appeal),
+                          url=appeal.get_absolute_url()), now=at)
 
 
 def notify_simple(appeal: Appeal, users, key: str, kind: str, title: str, at: dt.datetime) -> None:
-    notify([u for u in users if u is not None], Message(key=key, kind=kind, title=title,
+    notify([u for u in users if u is not None], Message(key=key, kind=kind, title=title, body=subject(appeal),
                                                         url=appeal.get_absolute_url()), now=at)
+
+
+def subject(appeal: Appeal) -> str:
+    """What a message is about, for the inbox line under its title: the firm and the appeal number."""
+    return f"{appeal.enterprise.name} · 诉求 #{appeal.pk}"
