@@ -56,6 +56,9 @@ class Metric:
     # "project", "event" or "enterprise": what the drill-down lists.
     row_kind: str = "project"
     help: str = ""
+    # For a metric that sums a figure of its rows: that figure (a field name or an expression), so the
+    # drill-down shows each row's share of the card's number. None for counts (each row counts one).
+    figure: object = None
 
     @property
     def manual(self) -> bool:
@@ -70,9 +73,9 @@ class Metric:
 METRICS: dict[str, Metric] = {}
 
 
-def register(code: str, label, unit, row_kind: str = "project", help: str = ""):
+def register(code: str, label, unit, row_kind: str = "project", help: str = "", figure=None):
     def decorator(func):
-        METRICS[code] = Metric(code, label, unit, func, row_kind, help)
+        METRICS[code] = Metric(code, label, unit, func, row_kind, help, figure)
         return func
 
     return decorator
@@ -141,9 +144,12 @@ def signed_key(scope, start, end):
     return _count(_signed(scope, start, end).exclude(tier=Tier.BELOW))
 
 
-@register("signed_investment", _("签约项目计划投资额"), _("亿元"))
+SIGNED_INVESTMENT = "planned_investment"
+
+
+@register("signed_investment", _("签约项目计划投资额"), _("亿元"), figure=SIGNED_INVESTMENT)
 def signed_investment(scope, start, end):
-    return _sum(_signed(scope, start, end), "planned_investment")
+    return _sum(_signed(scope, start, end), SIGNED_INVESTMENT)
 
 
 @register("registered_firms", _("项目新增注册企业"), _("家"))
@@ -156,10 +162,13 @@ def counted_projects(scope, start, end):
     return _count(_projects(scope).filter(counted_on__range=(start, end)))
 
 
-@register("counted_output", _("新增纳统产值"), _("亿元"), help=_("纳统项目的纳统产值，未填报时按预计年产值"))
+COUNTED_OUTPUT = Coalesce("actual_output", "expected_output")
+
+
+@register("counted_output", _("新增纳统产值"), _("亿元"), help=_("纳统项目的纳统产值，未填报时按预计年产值"),
+          figure=COUNTED_OUTPUT)
 def counted_output(scope, start, end):
-    return _sum(_projects(scope).filter(counted_on__range=(start, end)),
-                Coalesce("actual_output", "expected_output"))
+    return _sum(_projects(scope).filter(counted_on__range=(start, end)), COUNTED_OUTPUT)
 
 
 # ---------------------------------------------------------------------------------------------------------------
