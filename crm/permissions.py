@@ -16,6 +16,14 @@ MANAGEMENT_ROLES = (Role.MANAGER, Role.ADMIN)
 # Roles that may see enterprises' personal data (contact phones, emails) unmasked.
 PERSONAL_DATA_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 
+# enterprises (企业库): who edits the registry, logs visits, assigns liaisons.
+REGISTRY_EDIT_ROLES = (Role.STATISTICIAN, Role.ADMIN)
+VISIT_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
+ASSIGN_ROLES = (Role.MANAGER, Role.STATISTICIAN, Role.ADMIN)
+# pipelines (招商引资): who reads it (the district role too, read-only), who works projects, who sets targets.
+PIPELINE_READ_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN, Role.DISTRICT)
+PIPELINE_WRITE_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
+
 
 def user_has_role(user, roles) -> bool:
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role in roles))
