@@ -8,6 +8,8 @@ class AppealsConfig(AppConfig):
 
     def ready(self) -> None:
         from appeals import demo
+        from appeals.enterprise_section import appeals_section, raise_from_visit_problem
+        from appeals.home import overdue_card
         from crm.registry import NavItem, registry
 
         office = ("officer", "statistician", "manager", "admin")
@@ -21,17 +23,6 @@ class AppealsConfig(AppConfig):
         registry.add_demo(30, "appeals", demo.load)
         registry.add_calendar_follow_up("appeals:recompute", _("预览节假日调整对在办诉求时限的影响"))
         registry.add_home_card(30, overdue_card)
+        registry.add_enterprise_section(30, "appeals", appeals_section)
+        registry.set_visit_problem_handler(raise_from_visit_problem)
 
-
-def overdue_card(user):
-    from appeals.selectors import kpi_filters
-    from appeals.models import Appeal
-    from django.utils import timezone
-
-    if not user.has_role("officer", "manager", "admin", "department"):
-        return None
-    qs = Appeal.objects.visible_to(user)
-    if user.role == "officer":
-        qs = qs.filter(officer=user)
-    overdue = qs.filter(kpi_filters(timezone.now())["overdue"]).count()
-    return {"title": "超时诉求", "value": overdue, "url": "/appeals/?kpi=overdue", "hint": "在办且已超时限"}

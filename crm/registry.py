@@ -1,4 +1,5 @@
-"""Small registries the apps fill from their AppConfig.ready(): navigation, home-page cards and demo data.
+"""Small registries the apps fill from their AppConfig.ready(): navigation, home-page cards, demo data, the
+sections other apps add to the enterprise 360° page and the handler that turns a visit's problem into an appeal.
 
 They keep the shell in crm/ free of knowledge about the apps, and let an app add a page without editing
 shared files.
@@ -23,6 +24,17 @@ class NavItem:
     group: str = ""
 
 
+@dataclass(frozen=True)
+class EnterpriseSection:
+    """A section another app adds to the enterprise 360° page. `provider(enterprise, user)` returns None (nothing
+    to show this user) or a dict with at least "title" and "template" (an include rendered with `section` = the
+    dict, so the app's own template links its own rows)."""
+
+    order: int
+    name: str
+    provider: Callable
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -32,6 +44,10 @@ class Registry:
     home_cards: list[tuple[int, Callable]] = field(default_factory=list)
     # Pages that must follow a calendar edit (e.g. the appeals' preview of moved SLA deadlines): (url_name, label)
     calendar_follow_ups: list[tuple[str, str]] = field(default_factory=list)
+    # Sections of the enterprise 360° page contributed by other apps.
+    enterprise_sections: list[EnterpriseSection] = field(default_factory=list)
+    # handler(problem, actor) -> the appeal raised from a visit's problem (the appeals app registers it).
+    visit_problem_handler: Callable | None = None
 
     def add_nav(self, *items: NavItem) -> None:
         for item in items:
@@ -64,6 +80,21 @@ class Registry:
                 cards.append(card)
         return cards
 
+
+    def add_enterprise_section(self, order: int, name: str, provider: Callable) -> None:
+        if all(s.name != name for s in self.enterprise_sections):
+            self.enterprise_sections.append(EnterpriseSection(order, name, provider))
+
+    def enterprise_sections_for(self, enterprise, user) -> list[dict]:
+        sections = []
+        for section in sorted(self.enterprise_sections, key=lambda s: (s.order, s.name)):
+            content = section.provider(enterprise, user)
+            if content:
+                sections.append({"name": section.name, **content})
+        return sections
+
+    def set_visit_problem_handler(self, handler: Callable) -> None:
+        self.visit_problem_handler = handler
 
     def add_calendar_follow_up(self, url_name: str, label: str) -> None:
         if all(u != url_name for u, _ in self.calendar_follow_ups):

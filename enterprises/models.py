@@ -220,6 +220,16 @@ class ClassificationQuerySet(ScopedQuerySet):
             Q(valid_to__isnull=True) | Q(valid_to__gte=on)
         )
 
+    def current(self, on: dt.date) -> ClassificationQuerySet:
+        """Facts that hold on `on` ("holds now"): a yearly fact (四上, 规下抽样) of that year or, until the new list
+        is imported early in the year, of the year before; a dated fact whose validity covers the day.
+        `Classification.holds_on` is the same rule for one row."""
+        yearly = Q(kind__in=Classification.YEARLY_KINDS, year__in=(on.year, on.year - 1))
+        dated = (~Q(kind__in=Classification.YEARLY_KINDS)
+                 & (Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+                 & (Q(valid_to__isnull=True) | Q(valid_to__gte=on)))
+        return self.filter(yearly | dated)
+
     def in_year(self, year: int) -> ClassificationQuerySet:
         """Facts of that year: a yearly fact with that year, or a dated fact overlapping it."""
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
@@ -280,6 +290,11 @@ class Classification(models.Model):
         NYSE = "NYSE", _("纽约证券交易所")
         OTHER = "OTHER", _("其他")
 
+    #: Facts that hold for a statistical year (see ClassificationQuerySet.current / holds_on).
+    YEARLY_KINDS = (Kind.SISHANG, Kind.SAMPLED)
+    #: Facts that are one per (firm, kind[, tier], year): a name list of that year replaces them.
+    PER_YEAR_KINDS = (Kind.SISHANG, Kind.SAMPLED, Kind.ZJTX)
+
     # Indexed by classification_ent_kind_idx (enterprise, kind).
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="classifications", db_index=False)
     kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
@@ -328,6 +343,12 @@ class Classification(models.Model):
         if self.category:
             label += f"·{self.category_label}"
         return f"{label} {self.year or ''}".strip()
+
+    def holds_on(self, on: dt.date) -> bool:
+        """Does this fact hold on `on`? The row-level twin of ClassificationQuerySet.current()."""
+        if self.kind in self.YEARLY_KINDS:
+            return self.year in (on.year, on.year - 1)
+        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or self.valid_to >= on)
 
     @property
     def category_label(self) -> str:
@@ -614,6 +635,18 @@ class VisitProblem(models.Model):
         return self.description[:40]
 
 
+class VisitRuleQuerySet(ScopedQuerySet):
+    def rules_for(self, street_id: int | None) -> dict[str, VisitRule]:
+        """Active rules by kind: the street's own rule overrides the district default (street empty)."""
+        rules: dict[str, VisitRule] = {}
+        # NULL (the default) sorts last on PostgreSQL, first on SQLite: decide explicitly below.
+        for rule in self.filter(is_active=True).filter(Q(street__isnull=True) | Q(street_id=street_id)) \
+                .order_by("street_id"):
+            if rule.kind not in rules or rule.street_id is not None:
+                rules[rule.kind] = rule
+        return rules
+
+
 class VisitRule(models.Model):
     """How often firms of a kind should be visited, and how many different visitors in 30 days is too many.
 
@@ -634,7 +667,7 @@ class VisitRule(models.Model):
     max_visitors_30d = models.PositiveSmallIntegerField(_("30 天内不同走访人上限"), default=3)
     is_active = models.BooleanField(_("启用"), default=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = VisitRuleQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

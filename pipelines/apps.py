@@ -7,13 +7,12 @@ class PipelinesConfig(AppConfig):
     verbose_name = _("招商引资")
 
     def ready(self) -> None:
-        from crm.models import Role
         from crm.registry import NavItem, registry
 
         from .demo import load as load_demo
+        from .enterprise_section import projects_section
         from .home import pipeline_card
-
-        office = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
+        from .permissions import READ_ROLES as office
         registry.add_nav(
             NavItem(_("招商项目"), "pipelines:board", roles=office, order=400),
             NavItem(_("挂图作战"), "pipelines:dashboard", roles=office, order=410),
@@ -21,4 +20,5 @@ class PipelinesConfig(AppConfig):
             NavItem(_("招商活动"), "pipelines:event_list", roles=office, order=430),
         )
         registry.add_home_card(40, pipeline_card)
+        registry.add_enterprise_section(40, "pipelines", projects_section)
         registry.add_demo(40, "pipelines", load_demo)

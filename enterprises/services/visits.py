@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from crm import filetypes
+from crm.registry import registry
 from enterprises.models import Enterprise, Visit, VisitAttachment, VisitCampaign, VisitProblem, VisitTopic
 
 if TYPE_CHECKING:
@@ -19,22 +20,17 @@ if TYPE_CHECKING:
 
 
 def appeals_available() -> bool:
-    """True when the appeals app offers the function that turns a visit's problem into an appeal."""
-    try:
-        from appeals import services as appeal_services
-    except ImportError:
-        return False
-    return callable(getattr(appeal_services, "create_appeal_from_visit_problem", None))
+    """True when an app (appeals) has registered the handler that turns a visit's problem into an appeal."""
+    return registry.visit_problem_handler is not None
 
 
 def raise_appeal_from_problem(problem: VisitProblem, actor: User):
-    """Turn a problem found on a visit into an appeal (企业诉求). The appeals app owns the workflow; this is the
-    only place the enterprises app calls into it, lazily, so enterprises never depends on appeals."""
-    if not appeals_available():
+    """Turn a problem found on a visit into an appeal (企业诉求) through the handler the appeals app registers in
+    crm.registry: the appeals app owns the workflow, and enterprises never imports it."""
+    handler = registry.visit_problem_handler
+    if handler is None:
         raise ValidationError("诉求模块尚未启用，暂不能将问题转为诉求")
-    from appeals.services import create_appeal_from_visit_problem
-
-    return create_appeal_from_visit_problem(problem=problem, actor=actor)
+    return handler(problem, actor)
 
 
 MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
