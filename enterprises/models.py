@@ -11,10 +11,13 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.scoping import ScopedQuerySet, scoped_manager
+from crm.models import Role
+from crm.scoping import ScopedQuerySet, sees_all_streets, scoped_manager
+from enterprises.pinyin import name_initials
 from enterprises.uscc import django_validator
 
 
@@ -184,8 +187,6 @@ class Enterprise(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from enterprises.pinyin import name_initials
-
         # Derived from the name on every save so no write path (form, import, admin) can leave it stale.
         self.name_initials = name_initials(self.name)
         super().save(*args, **kwargs)
@@ -440,7 +441,7 @@ class LiaisonAssignment(models.Model):
     team_role = models.CharField(
         _("服务团队角色"), max_length=20, choices=TeamRole.choices, default=TeamRole.SERVICE_OFFICER
     )
-    start_date = models.DateField(_("开始日期"), default=dt.date.today)
+    start_date = models.DateField(_("开始日期"), default=timezone.localdate)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -483,11 +484,9 @@ class VisitCampaignQuerySet(ScopedQuerySet):
 
     def visible_to(self, user):
         # A district-wide campaign (no street) is visible to every street's staff.
-        from crm.scoping import sees_all_streets
-
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.role == "department" and not user.is_superuser:
+        if user.role == Role.DEPARTMENT and not user.is_superuser:
             return self.none()
         if sees_all_streets(user):
             return self.all()
@@ -536,7 +535,7 @@ class Visit(models.Model):
     """A visit (走访) to a firm: who went, who was met, what was discussed, what problems were found."""
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="visits", verbose_name=_("企业"))
-    date = models.DateField(_("走访日期"), default=dt.date.today)
+    date = models.DateField(_("走访日期"), default=timezone.localdate)
     officers = models.ManyToManyField("crm.User", related_name="visits", verbose_name=_("走访人员"))
     people_met = models.CharField(_("接待人员"), max_length=200, blank=True)
     # Codes of VisitTopic; a JSON list so the same column works on PostgreSQL and SQLite.

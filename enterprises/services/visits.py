@@ -8,10 +8,21 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from crm import filetypes
+from crm.permissions import MANAGEMENT_ROLES, check_role
 from crm.registry import registry
-from enterprises.models import Enterprise, Visit, VisitAttachment, VisitCampaign, VisitProblem, VisitTopic
+from crm.scoping import sees_all_streets
+from enterprises.models import (
+    Enterprise,
+    Visit,
+    VisitAttachment,
+    VisitCampaign,
+    VisitProblem,
+    VisitRule,
+    VisitTopic,
+)
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -56,8 +67,8 @@ def log_visit(
     pairs; empty descriptions are ignored (the form offers spare rows)."""
     if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
         raise ValidationError("无权为该企业记录走访")
-    day = date or dt.date.today()
-    if day > dt.date.today():
+    day = date or timezone.localdate()
+    if day > timezone.localdate():
         raise ValidationError("走访日期不能晚于今天")
     bad = [t for t in topics if t not in VisitTopic.values]
     if bad:
@@ -101,8 +112,6 @@ def log_visit(
 def set_street_rule(*, street, kind: str, min_interval_days: int, max_visitors_30d: int, is_active: bool,
                     actor: User):
     """A street's own visit rule for a kind of firm (overrides the district default)."""
-    from enterprises.models import VisitRule
-
     if kind not in dict(VisitRule.KIND_CHOICES):
         raise ValidationError("企业类别无效")
     if not 1 <= min_interval_days <= 730:
@@ -114,3 +123,22 @@ def set_street_rule(*, street, kind: str, min_interval_days: int, max_visitors_3
     rule._history_user = actor
     rule.save()
     return rule
+
+
+@transaction.atomic
+def create_campaign(*, actor: User, name: str, street=None, start_date: dt.date, end_date: dt.date,
+                    description: str = "") -> VisitCampaign:
+    """A visiting campaign (营商环境服务周, 万名干部助企行) of a street, or of the district when `street` is empty
+    (district-wide users only). Street leadership and administrators create them."""
+    check_role(actor, MANAGEMENT_ROLES)
+    if street is None and not sees_all_streets(actor):
+        street = actor.street
+    if street is not None and not sees_all_streets(actor) and street.pk != actor.street_id:
+        raise ValidationError("只能为本街道创建走访活动")
+    if end_date < start_date:
+        raise ValidationError({"end_date": "结束日期不能早于开始日期"})
+    campaign = VisitCampaign(name=name, street=street, start_date=start_date, end_date=end_date,
+                             description=description)
+    campaign._history_user = actor
+    campaign.save()
+    return campaign
