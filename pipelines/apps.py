@@ -13,6 +13,7 @@ class PipelinesConfig(AppConfig):
         from .enterprise_section import projects_section
         from .home import pipeline_card
         from .permissions import READ_ROLES as office
+
         registry.add_nav(
             NavItem(_("招商项目"), "pipelines:board", roles=office, order=400),
             NavItem(_("挂图作战"), "pipelines:dashboard", roles=office, order=410),

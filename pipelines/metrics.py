@@ -25,6 +25,7 @@ from django.db.models import QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 from django.utils.translation import gettext_lazy as _
 
+from enterprises.models import Classification, Enterprise
 from pipelines.models import Event, Project, ScopeKind, Tier
 
 
@@ -195,8 +196,6 @@ def event_leads(scope, start, end):
 
 
 def _enterprises(scope: Scope) -> QuerySet:
-    from enterprises.models import Enterprise
-
     qs = Enterprise.objects.filter(street_id=scope.street_id)
     if scope.kind != ScopeKind.STREET:
         qs = qs.filter(pk__in=_projects(scope).filter(enterprise__isnull=False).values("enterprise_id"))
@@ -217,8 +216,6 @@ def _dated_in_year(facts: QuerySet, start: dt.date, end: dt.date) -> QuerySet:
 
 def _new_by_year(kind: str, categories: list[str] | None, scope, start, end, *, before: str = "previous") -> MetricResult:
     """Firms with a fact of `kind` for the year, that had none the previous year (or ever before)."""
-    from enterprises.models import Classification
-
     facts = Classification.objects.filter(kind=kind)
     if categories:
         facts = facts.filter(category__in=categories)
@@ -249,8 +246,6 @@ def new_little_giant(scope, start, end):
 
 @register("new_listed", _("新增上市公司"), _("家"), row_kind="enterprise")
 def new_listed(scope, start, end):
-    from enterprises.models import Classification
-
     listed = Classification.objects.filter(kind="listed", valid_from__range=(start, end))
     earlier = Classification.objects.filter(kind="listed", valid_from__lt=start)
     return _count(_enterprises(scope).filter(pk__in=listed.values("enterprise_id")).exclude(

@@ -430,7 +430,7 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        from pipelines.metrics import metric_label
+        from pipelines.metrics import metric_label  # metrics imports this module: the one import kept local
 
         return f"{self.year} {self.scope_label} {metric_label(self.metric)}"
 
@@ -483,12 +483,11 @@ class TargetSnapshot(models.Model):
 
     @property
     def period_label(self) -> str:
-        if self.period_kind == self.PeriodKind.QUARTER:
-            return f"{self.period_start.year}-Q{(self.period_start.month - 1) // 3 + 1}"
-        return f"{self.period_start:%Y-%m}"
+        return period_label(self.period_kind, self.period_start)
 
 
 def period_label(kind: str, start: dt.date) -> str:
+    """"2026-03" for a month, "2026-Q1" for a quarter: the one spelling of a period (snapshots, rollup, exports)."""
     if kind == TargetSnapshot.PeriodKind.QUARTER:
         return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
     return f"{start:%Y-%m}"
