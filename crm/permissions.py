@@ -20,6 +20,8 @@ PERSONAL_DATA_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 REGISTRY_EDIT_ROLES = (Role.STATISTICIAN, Role.ADMIN)
 VISIT_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 ASSIGN_ROLES = (Role.MANAGER, Role.STATISTICIAN, Role.ADMIN)
+# Who may serve a firm as its liaison (挂点), and so be picked on visits and in the list's 挂点 filter.
+LIAISON_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER)
 # pipelines (招商引资): who reads it (the district role too, read-only), who works projects, who sets targets.
 PIPELINE_READ_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN, Role.DISTRICT)
 PIPELINE_WRITE_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)

@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Community, Role, User
+from crm.models import Community, User
+from crm.permissions import LIAISON_ROLES
 from crm.scoping import sees_all_streets, visible_streets
 from enterprises.models import (
     Classification,
@@ -87,7 +88,7 @@ class VisitForm(forms.Form):
         self.user = user
         self.fields["officers"].queryset = (
             User.objects.filter(is_active=True, street_id=user.street_id,
-                                role__in=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER))
+                                role__in=LIAISON_ROLES)
             .exclude(pk=user.pk).order_by("username") if user.street_id else User.objects.none()
         )
         today = timezone.localdate()
@@ -119,7 +120,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         streets = visible_streets(user)
         self.fields["officer"].queryset = User.objects.filter(
-            is_active=True, street__in=streets, role__in=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER)
+            is_active=True, street__in=streets, role__in=LIAISON_ROLES
         ).order_by("street", "username")
         self.fields["park"].queryset = Park.objects.visible_to(user)
         self.fields["community"].queryset = Community.objects.filter(street__in=streets)

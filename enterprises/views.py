@@ -17,6 +17,7 @@ from crm.audit import filters_of, log_export
 from crm.models import Community, Role, User
 from crm.permissions import (
     ASSIGN_ROLES,
+    LIAISON_ROLES,
     MANAGEMENT_ROLES,
     OFFICE_ROLES,
     REGISTRY_EDIT_ROLES,
@@ -85,7 +86,7 @@ def _filter_choices(user):
         "kinds": Classification.Kind.choices,
         "categories": (Classification.SishangCategory.choices + Classification.ZjtxTier.choices
                        + Classification.Pool.choices),
-        "officers": User.objects.filter(street__in=streets, role__in=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER),
+        "officers": User.objects.filter(street__in=streets, role__in=LIAISON_ROLES,
                                         is_active=True).order_by("username"),
         "statuses": Enterprise.Status.choices,
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 6, -1)),

@@ -16,14 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from crm.models import Role
+from crm.permissions import LIAISON_ROLES
 from enterprises.models import Classification, Enterprise, LiaisonAssignment
 
 if TYPE_CHECKING:
     from crm.models import Community, User
     from enterprises.models import Park
 
-ASSIGNABLE_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER)
+ASSIGNABLE_ROLES = LIAISON_ROLES
 MAX_BULK = 5000
 
 
