@@ -6,6 +6,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -128,3 +130,20 @@ def test_the_drill_down_lists_each_projects_output_summing_to_the_card(client_fo
     assert ">4.25<" in body and ">7.50<" in body
     assert 'id="pl-figure-total">11.75<' in body
 
+
+
+def test_masking_costs_no_query_per_row(client_for, street, officer):
+    """The vacancy list names 1 or 40 reserved units' projects with the same number of queries."""
+    park = ParkFactory(street=street)
+
+    def count_for(n):
+        for _ in range(n):
+            VacancyFactory(park=park, status=Vacancy.Status.RESERVED,
+                           taken_by_project=ProjectFactory(street=street, confidential=True))
+        client = client_for(officer)
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(reverse("pipelines:vacancy_list"), {"status": "reserved"}).content.decode()
+        assert body.count(">保密项目<") == Vacancy.objects.filter(status="reserved").count()
+        return len(ctx.captured_queries)
+
+    assert count_for(1) == count_for(39)
