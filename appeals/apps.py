@@ -7,7 +7,8 @@ class AppealsConfig(AppConfig):
     verbose_name = _("企业诉求")
 
     def ready(self) -> None:
-        from appeals import demo
+        from appeals import demo, home
+        from appeals.enterprise_section import appeals_section, raise_from_visit_problem
         from crm.models import Role
         from crm.permissions import APPEAL_OVERSIGHT_ROLES, APPEAL_READ_ROLES, MANAGEMENT_ROLES
         from crm.registry import NavItem, registry
@@ -21,9 +22,9 @@ class AppealsConfig(AppConfig):
         )
         registry.add_demo(30, "appeals", demo.load)
         registry.add_calendar_follow_up("appeals:recompute", _("预览节假日调整对在办诉求时限的影响"))
-        from appeals import home
-
         registry.add_home_card(30, home.overdue_card)
         registry.add_home_list(10, home.department_tasks)
         registry.add_home_list(20, home.officer_appeals)
         registry.add_home_list(30, home.escalated_appeals)
+        registry.add_enterprise_section(30, "appeals", appeals_section)
+        registry.set_visit_problem_handler(raise_from_visit_problem)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from appeals.models import Appeal, DepartmentTask, SlaClock
 from appeals.selectors import OPEN, kpi_filters
 from crm.models import Role
+from crm.permissions import APPEAL_WORK_ROLES, user_has_role
 
 HOME_ROWS = 5
 SOON = dt.timedelta(hours=24)
@@ -116,7 +117,7 @@ def department_tasks(user, now: dt.datetime | None = None) -> dict | None:
 def overdue_card(user):
     """超时: officers their own appeals, managers the street's; a department its tasks past the department's
     internal deadline (an appeal the department answered on time is not late for it)."""
-    if not user.has_role("officer", "manager", "admin", "department"):
+    if not user_has_role(user, APPEAL_WORK_ROLES):
         return None
     now = timezone.now()
     if user.role == Role.DEPARTMENT:

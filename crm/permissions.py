@@ -24,6 +24,18 @@ PERSONAL_DATA_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 # (dashboard, moved deadlines). Who may do each appeal action is appeals.services.permissions.ACTION_ROLES.
 APPEAL_READ_ROLES = (*OFFICE_ROLES, Role.DEPARTMENT, Role.DISTRICT)
 APPEAL_OVERSIGHT_ROLES = (*MANAGEMENT_ROLES, Role.DISTRICT)
+# Roles with appeals to work on (their own, their street's or their department's).
+APPEAL_WORK_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN, Role.DEPARTMENT)
+
+# enterprises (企业库): who edits the registry, logs visits, assigns liaisons.
+REGISTRY_EDIT_ROLES = (Role.STATISTICIAN, Role.ADMIN)
+VISIT_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
+ASSIGN_ROLES = (Role.MANAGER, Role.STATISTICIAN, Role.ADMIN)
+# Who may serve a firm as its liaison (挂点), and so be picked on visits and in the list's 挂点 filter.
+LIAISON_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER)
+# pipelines (招商引资): who reads it (the district role too, read-only), who works projects, who sets targets.
+PIPELINE_READ_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN, Role.DISTRICT)
+PIPELINE_WRITE_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 
 
 def user_has_role(user, roles) -> bool:

@@ -1,4 +1,5 @@
-"""Small registries the apps fill from their AppConfig.ready(): navigation, home-page cards and demo data.
+"""Small registries the apps fill from their AppConfig.ready(): navigation, home-page cards, demo data, the
+sections other apps add to the enterprise 360° page and the handler that turns a visit's problem into an appeal.
 
 They keep the shell in crm/ free of knowledge about the apps, and let an app add a page without editing
 shared files.
@@ -21,6 +22,17 @@ class NavItem:
     group: str = ""
 
 
+@dataclass(frozen=True)
+class EnterpriseSection:
+    """A section another app adds to the enterprise 360° page. `provider(enterprise, user)` returns None (nothing
+    to show this user) or a dict with at least "title" and "template" (an include rendered with `section` = the
+    dict, so the app's own template links its own rows)."""
+
+    order: int
+    name: str
+    provider: Callable
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -32,8 +44,10 @@ class Registry:
     home_lists: list[tuple[int, Callable]] = field(default_factory=list)
     # Pages that must follow a calendar edit (e.g. the appeals' preview of moved SLA deadlines): (url_name, label)
     calendar_follow_ups: list[tuple[str, str]] = field(default_factory=list)
-    # Sections of an enterprise's 360° page: (order, provider) where provider(enterprise, user) returns safe HTML or None
-    enterprise_sections: list[tuple[int, Callable]] = field(default_factory=list)
+    # Sections of the enterprise 360° page contributed by other apps.
+    enterprise_sections: list[EnterpriseSection] = field(default_factory=list)
+    # handler(problem, actor) -> the appeal raised from a visit's problem (the appeals app registers it).
+    visit_problem_handler: Callable | None = None
 
     def add_nav(self, *items: NavItem) -> None:
         for item in items:
@@ -82,17 +96,25 @@ class Registry:
                 lists.append(work)
         return lists
 
+    def add_enterprise_section(self, order: int, name: str, provider: Callable) -> None:
+        if all(s.name != name for s in self.enterprise_sections):
+            self.enterprise_sections.append(EnterpriseSection(order, name, provider))
+
+    def enterprise_sections_for(self, enterprise, user) -> list[dict]:
+        sections = []
+        for section in sorted(self.enterprise_sections, key=lambda s: (s.order, s.name)):
+            content = section.provider(enterprise, user)
+            if content:
+                sections.append({"name": section.name, **content})
+        return sections
+
+    def set_visit_problem_handler(self, handler: Callable) -> None:
+        self.visit_problem_handler = handler
+
     def add_calendar_follow_up(self, url_name: str, label: str) -> None:
         if all(u != url_name for u, _ in self.calendar_follow_ups):
             self.calendar_follow_ups.append((url_name, label))
 
-    def add_enterprise_section(self, order: int, provider: Callable) -> None:
-        if all(p is not provider for _, p in self.enterprise_sections):
-            self.enterprise_sections.append((order, provider))
-
-    def enterprise_sections_for(self, enterprise, user) -> list:
-        sections = (provider(enterprise, user) for _, provider in sorted(self.enterprise_sections, key=lambda t: t[0]))
-        return [s for s in sections if s]
 
 
 registry = Registry()

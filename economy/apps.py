@@ -21,7 +21,7 @@ class EconomyConfig(AppConfig):
             NavItem(_("经济运行"), "economy:street",
                     roles=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN, Role.DISTRICT), order=300),
         )
-        registry.add_enterprise_section(30, monthly_section)
+        registry.add_enterprise_section(50, "economy", monthly_section)
 
         from .targets import register_metrics
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from crm.permissions import user_has_role
 
@@ -19,4 +20,5 @@ def monthly_section(enterprise, user):
     chart = {}
     for r in reversed(rows):
         chart.setdefault(str(r["indicator_label"]), []).append([f"{r['month']:%Y-%m}", str(r["ytd"])])
-    return render_to_string("economy/_enterprise_section.html", {"rows": rows, "chart": chart, "e": enterprise})
+    html = render_to_string("economy/_enterprise_section.html", {"rows": rows, "chart": chart, "e": enterprise})
+    return {"title": _("月度经济数据"), "template": "crm/_html_section.html", "html": html}

@@ -7,23 +7,20 @@ class EnterprisesConfig(AppConfig):
     verbose_name = _("企业服务")
 
     def ready(self) -> None:
-        from crm.models import Role
+        from crm.permissions import MANAGEMENT_ROLES, OFFICE_ROLES, VISIT_ROLES
         from crm.registry import NavItem, registry
 
-        from . import demo, views
+        from . import demo, home
 
-        office = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
         registry.add_nav(
-            NavItem(_("企业"), "enterprises:list", roles=office, order=20),
-            NavItem(_("走访"), "enterprises:visit_create", roles=(Role.OFFICER, Role.MANAGER, Role.ADMIN), order=21),
-            NavItem(_("待走访"), "enterprises:due_visits", roles=(Role.OFFICER, Role.MANAGER, Role.ADMIN), order=22),
-            NavItem(_("挂点覆盖"), "enterprises:coverage", roles=(Role.MANAGER, Role.ADMIN), order=23),
-            NavItem(_("走访活动"), "enterprises:campaign_list", roles=office, order=24),
+            NavItem(_("企业"), "enterprises:list", roles=OFFICE_ROLES, order=20),
+            NavItem(_("走访"), "enterprises:visit_create", roles=VISIT_ROLES, order=21),
+            NavItem(_("待走访"), "enterprises:due_visits", roles=VISIT_ROLES, order=22),
+            NavItem(_("挂点覆盖"), "enterprises:coverage", roles=MANAGEMENT_ROLES, order=23),
+            NavItem(_("走访活动"), "enterprises:campaign_list", roles=OFFICE_ROLES, order=24),
         )
-        from . import home
-
         registry.add_home_card(20, home.due_card)
+        registry.add_home_card(21, home.sishang_card)
         registry.add_home_list(22, home.due_list)
         registry.add_home_list(25, home.coverage_list)
-        registry.add_home_card(21, views.sishang_card)
         registry.add_demo(10, "enterprises", demo.load)

@@ -9,6 +9,22 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Community, Street, User
+from enterprises.models import (
+    AnnualFigure,
+    Classification,
+    Enterprise,
+    EnterpriseContact,
+    IndustryCategory,
+    LiaisonAssignment,
+    Park,
+    Visit,
+    VisitCampaign,
+    VisitProblem,
+)
+from enterprises.services.classification import sishang_category_for
 
 from enterprises.uscc import ALPHABET, check_char
 
@@ -61,22 +77,8 @@ def demo_uscc(street_code: str, n: int) -> str:
 
 @transaction.atomic
 def load(stdout=None) -> dict:
-    from crm.models import Community, Street, User
-    from enterprises.models import (
-        AnnualFigure,
-        Classification,
-        Enterprise,
-        EnterpriseContact,
-        IndustryCategory,
-        LiaisonAssignment,
-        Park,
-        Visit,
-        VisitCampaign,
-        VisitProblem,
-    )
-
     rng = random.Random(20251123)
-    today = dt.date.today()
+    today = timezone.localdate()
     industries = {i.code: i for i in IndustryCategory.objects.filter(code__in=[c for c, _, _ in INDUSTRIES])}
     users = {u.username: u for u in User.objects.filter(
         username__in=["officer", "officer2", "officer_yt", "statistician", "manager", "admin"])}
@@ -134,8 +136,6 @@ def load(stdout=None) -> dict:
                     "output_value": Decimal(round(base * factor * 1.1, 2)) if code[:2] in ("29", "33", "34", "35", "38", "39") else None,
                     "source": "demo"})
             if big:
-                from enterprises.services.classification import sishang_category_for
-
                 category = sishang_category_for(code, Decimal(base), 2025) or Classification.SishangCategory.SERVICES
                 years = (2025,) if idx % 9 == 0 else (2024, 2025)  # every ninth is new in 2025 (小升规)
                 for year in years:

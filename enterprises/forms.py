@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Community, Role, User
-from crm.scoping import visible_streets
+from crm.models import Community, User
+from crm.permissions import LIAISON_ROLES
+from crm.scoping import sees_all_streets, visible_streets
 from enterprises.models import (
     Classification,
     Enterprise,
@@ -15,8 +17,10 @@ from enterprises.models import (
     Park,
     VisitCampaign,
     VisitProblem,
+    VisitRule,
     VisitTopic,
 )
+from enterprises.services.classification import parse_industry_code
 from enterprises.uscc import USCCError, validate
 
 
@@ -57,8 +61,6 @@ class EnterpriseForm(forms.ModelForm):
         return code
 
     def clean_industry_code(self):
-        from enterprises.services.classification import parse_industry_code
-
         raw = self.cleaned_data.get("industry_code", "")
         if not raw.strip():
             return None
@@ -71,7 +73,7 @@ class EnterpriseForm(forms.ModelForm):
 
 class VisitForm(forms.Form):
     enterprise = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("请选择企业")})
-    date = forms.DateField(label=_("走访日期"), initial=dt.date.today, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    date = forms.DateField(label=_("走访日期"), initial=timezone.localdate, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     officers = forms.ModelMultipleChoiceField(label=_("同行人员"), queryset=User.objects.none(), required=False,
                                               widget=forms.CheckboxSelectMultiple)
     people_met = forms.CharField(label=_("接待人员"), max_length=200, required=False,
@@ -86,10 +88,10 @@ class VisitForm(forms.Form):
         self.user = user
         self.fields["officers"].queryset = (
             User.objects.filter(is_active=True, street_id=user.street_id,
-                                role__in=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER))
+                                role__in=LIAISON_ROLES)
             .exclude(pk=user.pk).order_by("username") if user.street_id else User.objects.none()
         )
-        today = dt.date.today()
+        today = timezone.localdate()
         self.fields["campaign"].queryset = VisitCampaign.objects.visible_to(user).filter(
             start_date__lte=today, end_date__gte=today - dt.timedelta(days=30))
 
@@ -104,7 +106,7 @@ class AssignForm(forms.Form):
     officer = forms.ModelChoiceField(label=_("挂点人员"), queryset=User.objects.none())
     team_role = forms.ChoiceField(label=_("服务团队角色"), choices=LiaisonAssignment.TeamRole.choices,
                                   initial=LiaisonAssignment.TeamRole.SERVICE_OFFICER)
-    start_date = forms.DateField(label=_("开始日期"), initial=dt.date.today,
+    start_date = forms.DateField(label=_("开始日期"), initial=timezone.localdate,
                                  widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     replace = forms.BooleanField(label=_("替换该角色的现有挂点人员（交接）"), required=False)
     scope = forms.ChoiceField(label=_("指派范围"), choices=[("selected", _("勾选的企业")), ("park", _("整个园区/楼宇")),
@@ -118,7 +120,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         streets = visible_streets(user)
         self.fields["officer"].queryset = User.objects.filter(
-            is_active=True, street__in=streets, role__in=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER)
+            is_active=True, street__in=streets, role__in=LIAISON_ROLES
         ).order_by("street", "username")
         self.fields["park"].queryset = Park.objects.visible_to(user)
         self.fields["community"].queryset = Community.objects.filter(street__in=streets)
@@ -142,8 +144,6 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        from crm.scoping import sees_all_streets
-
         self.fields["street"].queryset = visible_streets(user)
         if not sees_all_streets(user):
             self.fields["street"].required = True
@@ -188,7 +188,5 @@ class VisitRuleForm(forms.Form):
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
-        from enterprises.models import VisitRule
-
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = VisitRule.KIND_CHOICES

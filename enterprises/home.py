@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext as _
 
 from crm.models import Role
+from crm.permissions import OFFICE_ROLES, VISIT_ROLES, user_has_role
 from enterprises import selectors
-from enterprises.models import LiaisonAssignment, Visit
+from enterprises.models import Classification, LiaisonAssignment, Visit
 
 HOME_ROWS = 5
 DUE_BOUND = 500
-VISIT_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 
 
 def _user_key(user) -> str:
@@ -92,9 +92,18 @@ def coverage_list(user) -> dict | None:
 
 
 def due_card(user):
-    if not (user.is_authenticated and (user.is_superuser or user.role in VISIT_ROLES)):
+    if not user_has_role(user, VISIT_ROLES):
         return None
     count = due_summary(user)["count"]
     return {"title": _("待走访企业"), "value": count if count < DUE_BOUND else f"{DUE_BOUND}+",
             "url": reverse("enterprises:due_visits"),
             "hint": _("我挂点的企业") if user.role == Role.OFFICER else _("本街道")}
+
+
+def sishang_card(user) -> dict | None:
+    if not user_has_role(user, OFFICE_ROLES):
+        return None
+    year = timezone.localdate().year
+    n = selectors.firms_in_kind(user, Classification.Kind.SISHANG).count()
+    return {"title": _("本街道四上企业"), "value": n,
+            "url": reverse("enterprises:list") + "?kind=sishang", "hint": _("%(y)s 年或最近一年名录") % {"y": year}}

@@ -11,10 +11,13 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.scoping import ScopedQuerySet, scoped_manager
+from crm.models import Role
+from crm.scoping import ScopedQuerySet, sees_all_streets, scoped_manager
+from enterprises.pinyin import name_initials
 from enterprises.uscc import django_validator
 
 
@@ -184,8 +187,6 @@ class Enterprise(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from enterprises.pinyin import name_initials
-
         # Derived from the name on every save so no write path (form, import, admin) can leave it stale.
         self.name_initials = name_initials(self.name)
         super().save(*args, **kwargs)
@@ -219,6 +220,16 @@ class ClassificationQuerySet(ScopedQuerySet):
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=on)
         )
+
+    def current(self, on: dt.date) -> ClassificationQuerySet:
+        """Facts that hold on `on` ("holds now"): a yearly fact (四上, 规下抽样) of that year or, until the new list
+        is imported early in the year, of the year before; a dated fact whose validity covers the day.
+        `Classification.holds_on` is the same rule for one row."""
+        yearly = Q(kind__in=Classification.YEARLY_KINDS, year__in=(on.year, on.year - 1))
+        dated = (~Q(kind__in=Classification.YEARLY_KINDS)
+                 & (Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+                 & (Q(valid_to__isnull=True) | Q(valid_to__gte=on)))
+        return self.filter(yearly | dated)
 
     def in_year(self, year: int) -> ClassificationQuerySet:
         """Facts of that year: a yearly fact with that year, or a dated fact overlapping it."""
@@ -280,6 +291,11 @@ class Classification(models.Model):
         NYSE = "NYSE", _("纽约证券交易所")
         OTHER = "OTHER", _("其他")
 
+    #: Facts that hold for a statistical year (see ClassificationQuerySet.current / holds_on).
+    YEARLY_KINDS = (Kind.SISHANG, Kind.SAMPLED)
+    #: Facts that are one per (firm, kind[, tier], year): a name list of that year replaces them.
+    PER_YEAR_KINDS = (Kind.SISHANG, Kind.SAMPLED, Kind.ZJTX)
+
     # Indexed by classification_ent_kind_idx (enterprise, kind).
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="classifications", db_index=False)
     kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
@@ -328,6 +344,12 @@ class Classification(models.Model):
         if self.category:
             label += f"·{self.category_label}"
         return f"{label} {self.year or ''}".strip()
+
+    def holds_on(self, on: dt.date) -> bool:
+        """Does this fact hold on `on`? The row-level twin of ClassificationQuerySet.current()."""
+        if self.kind in self.YEARLY_KINDS:
+            return self.year in (on.year, on.year - 1)
+        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or self.valid_to >= on)
 
     @property
     def category_label(self) -> str:
@@ -419,7 +441,7 @@ class LiaisonAssignment(models.Model):
     team_role = models.CharField(
         _("服务团队角色"), max_length=20, choices=TeamRole.choices, default=TeamRole.SERVICE_OFFICER
     )
-    start_date = models.DateField(_("开始日期"), default=dt.date.today)
+    start_date = models.DateField(_("开始日期"), default=timezone.localdate)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -462,11 +484,9 @@ class VisitCampaignQuerySet(ScopedQuerySet):
 
     def visible_to(self, user):
         # A district-wide campaign (no street) is visible to every street's staff.
-        from crm.scoping import sees_all_streets
-
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.role == "department" and not user.is_superuser:
+        if user.role == Role.DEPARTMENT and not user.is_superuser:
             return self.none()
         if sees_all_streets(user):
             return self.all()
@@ -515,7 +535,7 @@ class Visit(models.Model):
     """A visit (走访) to a firm: who went, who was met, what was discussed, what problems were found."""
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="visits", verbose_name=_("企业"))
-    date = models.DateField(_("走访日期"), default=dt.date.today)
+    date = models.DateField(_("走访日期"), default=timezone.localdate)
     officers = models.ManyToManyField("crm.User", related_name="visits", verbose_name=_("走访人员"))
     people_met = models.CharField(_("接待人员"), max_length=200, blank=True)
     # Codes of VisitTopic; a JSON list so the same column works on PostgreSQL and SQLite.
@@ -618,6 +638,18 @@ class VisitProblem(models.Model):
         return self.description[:40]
 
 
+class VisitRuleQuerySet(ScopedQuerySet):
+    def rules_for(self, street_id: int | None) -> dict[str, VisitRule]:
+        """Active rules by kind: the street's own rule overrides the district default (street empty)."""
+        rules: dict[str, VisitRule] = {}
+        # NULL (the default) sorts last on PostgreSQL, first on SQLite: decide explicitly below.
+        for rule in self.filter(is_active=True).filter(Q(street__isnull=True) | Q(street_id=street_id)) \
+                .order_by("street_id"):
+            if rule.kind not in rules or rule.street_id is not None:
+                rules[rule.kind] = rule
+        return rules
+
+
 class VisitRule(models.Model):
     """How often firms of a kind should be visited, and how many different visitors in 30 days is too many.
 
@@ -638,7 +670,7 @@ class VisitRule(models.Model):
     max_visitors_30d = models.PositiveSmallIntegerField(_("30 天内不同走访人上限"), default=3)
     is_active = models.BooleanField(_("启用"), default=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = VisitRuleQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

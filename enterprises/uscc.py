@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 symbols: no I, O, S, V, Z
 VALUES = {ch: i for i, ch in enumerate(ALPHABET)}
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -106,8 +108,6 @@ def is_valid(raw: object) -> bool:
 
 def django_validator(value: str) -> None:
     """For model and form fields."""
-    from django.core.exceptions import ValidationError
-
     try:
         result = validate(value)
     except USCCError as exc:

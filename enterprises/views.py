@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,10 +13,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.audit import filters_of, log_export
 from crm.models import Community, Role, User
-from crm.registry import registry as _registry
-from crm.permissions import MANAGEMENT_ROLES, OFFICE_ROLES, role_required
-from crm.scoping import visible_streets
+from crm.permissions import (
+    ASSIGN_ROLES,
+    LIAISON_ROLES,
+    MANAGEMENT_ROLES,
+    OFFICE_ROLES,
+    REGISTRY_EDIT_ROLES,
+    VISIT_ROLES,
+    role_required,
+    user_has_role,
+)
+from crm.scoping import sees_all_streets, visible_streets
 from crm.uploads import serve_upload
 from enterprises import selectors
 from enterprises.forms import (
@@ -39,14 +48,14 @@ from enterprises.models import (
     VisitAttachment,
     VisitCampaign,
     VisitProblem,
+    VisitRule,
 )
+from enterprises.resources import MAX_EXPORT_ROWS, export_xlsx
 from enterprises.services import liaison as liaison_services
 from enterprises.services import registry as registry_services
 from enterprises.services import visits as visit_services
 
-EDIT_ROLES = (Role.STATISTICIAN, Role.ADMIN)
-VISIT_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
-ASSIGN_ROLES = (Role.MANAGER, Role.STATISTICIAN, Role.ADMIN)
+EDIT_ROLES = REGISTRY_EDIT_ROLES
 
 
 def _int(value) -> int | None:
@@ -74,14 +83,14 @@ def _filter_choices(user):
     return {
         "streets": streets,
         "communities": Community.objects.filter(street__in=streets).order_by("code"),
-        "sections": IndustryCategory.objects.filter(level="men").order_by("code"),
+        "sections": IndustryCategory.objects.filter(level=IndustryCategory.Level.SECTION).order_by("code"),
         "kinds": Classification.Kind.choices,
         "categories": (Classification.SishangCategory.choices + Classification.ZjtxTier.choices
                        + Classification.Pool.choices),
-        "officers": User.objects.filter(street__in=streets, role__in=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER),
+        "officers": User.objects.filter(street__in=streets, role__in=LIAISON_ROLES,
                                         is_active=True).order_by("username"),
         "statuses": Enterprise.Status.choices,
-        "years": list(range(dt.date.today().year, dt.date.today().year - 6, -1)),
+        "years": list(range(timezone.localdate().year, timezone.localdate().year - 6, -1)),
     }
 
 
@@ -92,9 +101,8 @@ def enterprise_list(request):
     page = selectors.enterprise_page(qs, request.GET.get("after", ""), size=50)
     params = request.GET.copy()
     params.pop("after", None)
-    ctx = {"page": page, "f": f, "query": params.urlencode(), "can_assign": request.user.role in ASSIGN_ROLES
-           or request.user.is_superuser, "can_edit": request.user.role in EDIT_ROLES or request.user.is_superuser,
-           **_filter_choices(request.user)}
+    ctx = {"page": page, "f": f, "query": params.urlencode(), "can_assign": user_has_role(request.user, ASSIGN_ROLES),
+           "can_edit": user_has_role(request.user, EDIT_ROLES), **_filter_choices(request.user)}
     # htmx: "加载更多" (after=…) and search-as-you-type (the search box targets the rows) get the rows only.
     if request.headers.get("HX-Request") and (request.GET.get("after") or request.headers.get("HX-Target") == "ent-rows"):
         return render(request, "enterprises/_list_rows.html", ctx)
@@ -103,17 +111,14 @@ def enterprise_list(request):
 
 @role_required(*OFFICE_ROLES)
 def enterprise_export(request):
-    from crm.audit import filters_of, log_export
-    from enterprises.masking import may_see_personal_data
-    from enterprises.resources import MAX_EXPORT_ROWS, export_xlsx
-
-    qs = selectors.filtered_enterprises(request.user, _filters(request))
-    data = export_xlsx(request.user, qs)
+    f = _filters(request)
+    qs = selectors.filtered_enterprises(request.user, f)
+    data = export_xlsx(request.user, qs, kind=f.kind, year=f.year, category=f.category)
     log_export(request.user, what="企业名单", rows=min(qs.count(), MAX_EXPORT_ROWS),
                personal_data=may_see_personal_data(request.user), filters=filters_of(request.GET))
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="enterprises-{dt.date.today():%Y%m%d}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="enterprises-{timezone.localdate():%Y%m%d}.xlsx"'
     return response
 
 
@@ -131,14 +136,13 @@ def enterprise_detail(request, pk: int):
     year = year if year and 1949 <= year <= 2100 else None  # ?year=-1 or 10**20 is not a year: ignore it
     ctx = {"e": ent, **selectors.enterprise_detail(ent, request.user),
            "as_of": selectors.profile_in_year(ent, year) if year else None,
-           "years": list(range(dt.date.today().year, dt.date.today().year - 6, -1)),
+           "years": list(range(timezone.localdate().year, timezone.localdate().year - 6, -1)),
            "pii": may_see_personal_data(request.user),
-           "can_edit": request.user.role in EDIT_ROLES or request.user.is_superuser,
-           "can_visit": request.user.role in VISIT_ROLES or request.user.is_superuser,
-           "can_assign": request.user.role in ASSIGN_ROLES or request.user.is_superuser,
+           "can_edit": user_has_role(request.user, EDIT_ROLES),
+           "can_visit": user_has_role(request.user, VISIT_ROLES),
+           "can_assign": user_has_role(request.user, ASSIGN_ROLES),
            "can_raise": visit_services.appeals_available(),
-           "over_visited": next((o for o in selectors.over_visited(request.user, firm=ent)), None),
-           "extra_sections": _registry.enterprise_sections_for(ent, request.user)}
+           "over_visited": next((o for o in selectors.over_visited(request.user, firm=ent)), None)}
     for c in ctx["contacts"]:
         c.shown_phone, c.shown_email = phone_for(request.user, c.phone), email_for(request.user, c.email)
     return render(request, "enterprises/detail.html", ctx)
@@ -168,7 +172,7 @@ def enterprise_edit(request, pk: int | None = None):
 @role_required(*EDIT_ROLES)
 def classification_add(request, pk: int):
     ent = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
-    form = ClassificationForm(request.POST or None, initial={"year": dt.date.today().year})
+    form = ClassificationForm(request.POST or None, initial={"year": timezone.localdate().year})
     if request.method == "POST" and form.is_valid():
         try:
             registry_services.add_classification(ent, actor=request.user, **form.cleaned_data)
@@ -186,7 +190,7 @@ def classification_add(request, pk: int):
 def classification_end(request, pk: int):
     fact = get_object_or_404(Classification.objects.visible_to(request.user), pk=pk)
     try:
-        on = dt.date.fromisoformat(request.POST.get("on") or dt.date.today().isoformat())
+        on = dt.date.fromisoformat(request.POST.get("on") or timezone.localdate().isoformat())
         registry_services.end_classification(fact, actor=request.user, on=on, reason=request.POST.get("reason", ""))
     except ValueError:
         messages.error(request, _("日期格式不正确"))
@@ -197,7 +201,7 @@ def classification_end(request, pk: int):
     return redirect("enterprises:detail", pk=fact.enterprise_id)
 
 
-CONTACT_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
+CONTACT_ROLES = OFFICE_ROLES
 
 
 @role_required(*CONTACT_ROLES)
@@ -231,9 +235,6 @@ def contact_edit(request, pk: int, contact_pk: int | None = None):
 
 @role_required(*MANAGEMENT_ROLES)
 def visit_rules(request):
-    from crm.scoping import sees_all_streets
-    from enterprises.models import VisitRule
-
     street = None if sees_all_streets(request.user) else request.user.street
     form = VisitRuleForm(request.POST or None)
     if request.method == "POST":
@@ -310,7 +311,7 @@ def visit_detail(request, pk: int):
         p.linked_appeal = appeal_of[p.pk]
     return render(request, "enterprises/visit_detail.html", {
         "v": visit, "problems": problems, "attachments": list(visit.attachments.all()),
-        "can_raise": visit_services.appeals_available() and (request.user.role in VISIT_ROLES or request.user.is_superuser),
+        "can_raise": visit_services.appeals_available() and user_has_role(request.user, VISIT_ROLES),
     })
 
 
@@ -359,17 +360,17 @@ def due_visits(request):
 @role_required(*OFFICE_ROLES)
 def campaign_list(request):
     form = None
-    if request.user.role in MANAGEMENT_ROLES or request.user.is_superuser:
+    if user_has_role(request.user, MANAGEMENT_ROLES):
         form = CampaignForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
-            campaign = form.save(commit=False)
-            campaign._history_user = request.user
-            campaign.save()
-            messages.success(request, _("走访活动已创建"))
-            return redirect("enterprises:campaign_detail", pk=campaign.pk)
+            try:
+                campaign = visit_services.create_campaign(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("走访活动已创建"))
+                return redirect("enterprises:campaign_detail", pk=campaign.pk)
     elif request.method == "POST":
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(_("您的角色无权创建走访活动。"))
     campaigns = list(VisitCampaign.objects.visible_to(request.user).select_related("street")[:100])
     return render(request, "enterprises/campaign_list.html", {"campaigns": campaigns, "form": form})
@@ -393,19 +394,12 @@ def liaison_assign(request):
                       initial={"scope": "selected" if selected else "park"})
     if request.method == "POST" and request.POST.get("confirm") and form.is_valid():
         d = form.cleaned_data
-        firms = Enterprise.objects.visible_to(request.user)
-        if d["scope"] == "park":
-            firms = firms.filter(park=d["park"])
-        elif d["scope"] == "community":
-            firms = firms.filter(community=d["community"])
-        else:
-            firms = firms.filter(pk__in=[e.pk for e in selected])
-        if d["only_kind"]:
-            firms = firms.filter(pk__in=selectors.current_facts(d["only_kind"]).values("enterprise_id"))
+        firms = liaison_services.select_firms(request.user, scope=d["scope"], park=d["park"],
+                                              community=d["community"], ids=[e.pk for e in selected],
+                                              only_kind=d["only_kind"])
         try:
             result = liaison_services.assign(
-                firms.filter(status=Enterprise.Status.ACTIVE)[: liaison_services.MAX_BULK + 1],
-                officer=d["officer"], team_role=d["team_role"], actor=request.user, start_date=d["start_date"],
+                firms, officer=d["officer"], team_role=d["team_role"], actor=request.user, start_date=d["start_date"],
                 replace=d["replace"])
         except ValidationError as exc:
             form.add_error(None, exc.messages)
@@ -427,22 +421,3 @@ def liaison_end(request, pk: int):
     else:
         messages.success(request, _("挂点已结束"))
     return redirect("enterprises:detail", pk=assignment.enterprise_id)
-
-
-# Home cards --------------------------------------------------------------------------------------------------
-
-
-def due_card(user):
-    """Kept for callers of the old name; the card lives in enterprises.home with the home work list."""
-    from enterprises.home import due_card as card
-
-    return card(user)
-
-
-def sishang_card(user):
-    if not (user.is_authenticated and (user.is_superuser or user.role in OFFICE_ROLES)):
-        return None
-    year = timezone.localdate().year
-    n = selectors.firms_in_kind(user, Classification.Kind.SISHANG).count()
-    return {"title": _("本街道四上企业"), "value": n,
-            "url": reverse("enterprises:list") + "?kind=sishang", "hint": _("%(y)s 年或最近一年名录") % {"y": year}}

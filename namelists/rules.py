@@ -8,30 +8,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils import timezone
+
 from enterprises.models import Classification
+from enterprises.services.classification import sishang_category_of_industry
 
 Kind = Classification.Kind
-Cat = Classification.SishangCategory
 Tier = Classification.ZjtxTier
 
-YEARLY_KINDS = {Kind.SISHANG, Kind.ZJTX}  # one fact per (firm, kind[, tier], year): closed by deleting that year
+#: Lists whose facts are one per (firm, kind[, tier], year): a firm left off such a list loses that year's fact
+#: (deleted), other lists end the open fact. The kinds are defined once, on the model.
+YEARLY_KINDS = Classification.PER_YEAR_KINDS
 VALIDITY_YEARS = 3  # 专精特新 and 高新技术企业 recognitions are valid for three years
 
 
-def sishang_category(industry_code: str | None, section: str | None) -> str:
-    """四上 category from the GB/T 4754-2017 code (DOMAIN.md): B/C/D industry, E construction, F51 wholesale,
-    F52 retail, H61 accommodation, H62 catering, K7010 real estate, everything else services."""
+def sishang_category(industry_code: str | None, section: str | None, year: int | None = None) -> str:
+    """四上 category of a firm on a 四上 list, from its GB/T 4754-2017 industry and the yearly thresholds in
+    force for the list's `year` (enterprises.services.classification, the registry's rule too). Without a year,
+    the thresholds in force this year. "" when the industry is in no 四上 category (A 农林牧渔, J 金融, …)."""
     if not industry_code:
         return ""
-    if section in ("B", "C", "D"):
-        return Cat.INDUSTRY
-    if section == "E":
-        return Cat.CONSTRUCTION
-    for prefix, category in (("51", Cat.WHOLESALE), ("52", Cat.RETAIL), ("61", Cat.ACCOMMODATION),
-                             ("62", Cat.CATERING), ("7010", Cat.REAL_ESTATE)):
-        if industry_code.startswith(prefix):
-            return category
-    return Cat.SERVICES
+    on_year = year if year is not None else timezone.localdate().year
+    return sishang_category_of_industry(industry_code, on_year, section or None) or ""
 
 
 def zjtx_tier(text: str) -> str | None:

@@ -7,13 +7,13 @@ class PipelinesConfig(AppConfig):
     verbose_name = _("招商引资")
 
     def ready(self) -> None:
-        from crm.models import Role
         from crm.registry import NavItem, registry
 
         from .demo import load as load_demo
+        from .enterprise_section import projects_section
         from .home import pipeline_card, target_list
+        from .permissions import READ_ROLES as office
 
-        office = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
         registry.add_nav(
             NavItem(_("招商项目"), "pipelines:board", roles=office, order=400),
             NavItem(_("挂图作战"), "pipelines:dashboard", roles=office, order=410),
@@ -22,4 +22,5 @@ class PipelinesConfig(AppConfig):
         )
         registry.add_home_card(40, pipeline_card)
         registry.add_home_list(35, target_list)
+        registry.add_enterprise_section(40, "pipelines", projects_section)
         registry.add_demo(40, "pipelines", load_demo)

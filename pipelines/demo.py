@@ -14,6 +14,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from crm.models import Street, Team, User
+from enterprises.models import Classification, Cluster, Enterprise, Park
+from enterprises.uscc import ALPHABET, check_char
+from pipelines.models import PIPELINE, Event, Project, SpaceDemand, StageChange, Target, Vacancy
+from pipelines.services.projects import recompute_milestones
+from pipelines.services.rollup import rollup
+
 STREET = "440311006"
 CLUSTERS = [
     ("semiconductor", "半导体与集成电路", "emerging"), ("ultra-hd-display", "超高清视频显示", "emerging"),
@@ -119,8 +126,6 @@ STREET_TARGETS = [
 
 
 def _path(stage: str) -> list[str]:
-    from pipelines.models import PIPELINE
-
     order = [s.value for s in PIPELINE]
     if stage in ("lost", "paused"):
         return order[:3] + [stage]
@@ -128,20 +133,12 @@ def _path(stage: str) -> list[str]:
 
 
 def _uscc(n: int) -> str:
-    from enterprises.uscc import ALPHABET, check_char
-
     body = "".join(ch if ch in ALPHABET else "0" for ch in f"91440300MA5P{n:05d}"[:17])
     return body + check_char(body)
 
 
 @transaction.atomic
 def load(stdout=None) -> dict:
-    from crm.models import Street, Team, User
-    from enterprises.models import Classification, Cluster, Enterprise, Park
-    from pipelines.models import Event, Project, SpaceDemand, StageChange, Target, Vacancy
-    from pipelines.services.projects import recompute_milestones
-    from pipelines.services.rollup import rollup
-
     street = Street.objects.filter(code=STREET).first()
     if street is None:
         return {}

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Role, Team, User
+from enterprises.models import Enterprise, IndustryCategory
+from enterprises.uscc import USCCError, validate
 from pipelines.metrics import METRICS, metric_choices
 from pipelines.models import OPEN_STAGES, Event, Project, ScopeKind, SpaceDemand, Stage, Target
 
@@ -46,9 +48,6 @@ class ProjectForm(forms.ModelForm):
 
     def clean_enterprise_uscc(self):
         """The landed firm, by its code, among the firms of the street (a select of every firm would be huge)."""
-        from enterprises.models import Enterprise
-        from enterprises.uscc import USCCError, validate
-
         raw = self.cleaned_data["enterprise_uscc"]
         if not raw.strip():
             return None
@@ -62,8 +61,6 @@ class ProjectForm(forms.ModelForm):
         return firm
 
     def clean_industry_code(self):
-        from enterprises.models import IndustryCategory
-
         code = self.cleaned_data["industry_code"].strip().upper()
         if not code:
             return None

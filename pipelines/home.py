@@ -6,11 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Role
+from crm.permissions import user_has_role
 from pipelines.models import Project
+from pipelines.permissions import READ_ROLES
 
 
 def pipeline_card(user) -> dict | None:
-    if not user.is_authenticated or user.role == Role.DEPARTMENT:
+    if not user_has_role(user, READ_ROLES):
         return None
     from django.utils.translation import gettext as _
 

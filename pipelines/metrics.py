@@ -25,6 +25,7 @@ from django.db.models import QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 from django.utils.translation import gettext_lazy as _
 
+from enterprises.models import Classification, Enterprise
 from pipelines.models import Event, Project, ScopeKind, Tier
 
 
@@ -59,6 +60,9 @@ class Metric:
     # A rate (growth %, as of the period's end) rather than an amount reached within the period: snapshots are not
     # added up, and the light compares the rate with the target (selectors.rate_status).
     rate: bool = False
+    # For a metric that sums a figure of its rows: that figure (a field name or an expression), so the
+    # drill-down shows each row's share of the card's number. None for counts (each row counts one).
+    figure: object = None
 
     @property
     def manual(self) -> bool:
@@ -73,9 +77,9 @@ class Metric:
 METRICS: dict[str, Metric] = {}
 
 
-def register(code: str, label, unit, row_kind: str = "project", help: str = "", rate: bool = False):
+def register(code: str, label, unit, row_kind: str = "project", help: str = "", rate: bool = False, figure=None):
     def decorator(func):
-        METRICS[code] = Metric(code, label, unit, func, row_kind, help, rate)
+        METRICS[code] = Metric(code, label, unit, func, row_kind, help, rate, figure)
         return func
 
     return decorator
@@ -144,9 +148,12 @@ def signed_key(scope, start, end):
     return _count(_signed(scope, start, end).exclude(tier=Tier.BELOW))
 
 
-@register("signed_investment", _("签约项目计划投资额"), _("亿元"))
+SIGNED_INVESTMENT = "planned_investment"
+
+
+@register("signed_investment", _("签约项目计划投资额"), _("亿元"), figure=SIGNED_INVESTMENT)
 def signed_investment(scope, start, end):
-    return _sum(_signed(scope, start, end), "planned_investment")
+    return _sum(_signed(scope, start, end), SIGNED_INVESTMENT)
 
 
 @register("registered_firms", _("项目新增注册企业"), _("家"))
@@ -159,10 +166,13 @@ def counted_projects(scope, start, end):
     return _count(_projects(scope).filter(counted_on__range=(start, end)))
 
 
-@register("counted_output", _("新增纳统产值"), _("亿元"), help=_("纳统项目的纳统产值，未填报时按预计年产值"))
+COUNTED_OUTPUT = Coalesce("actual_output", "expected_output")
+
+
+@register("counted_output", _("新增纳统产值"), _("亿元"), help=_("纳统项目的纳统产值，未填报时按预计年产值"),
+          figure=COUNTED_OUTPUT)
 def counted_output(scope, start, end):
-    return _sum(_projects(scope).filter(counted_on__range=(start, end)),
-                Coalesce("actual_output", "expected_output"))
+    return _sum(_projects(scope).filter(counted_on__range=(start, end)), COUNTED_OUTPUT)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -189,8 +199,6 @@ def event_leads(scope, start, end):
 
 
 def _enterprises(scope: Scope) -> QuerySet:
-    from enterprises.models import Enterprise
-
     qs = Enterprise.objects.filter(street_id=scope.street_id)
     if scope.kind != ScopeKind.STREET:
         qs = qs.filter(pk__in=_projects(scope).filter(enterprise__isnull=False).values("enterprise_id"))
@@ -211,8 +219,6 @@ def _dated_in_year(facts: QuerySet, start: dt.date, end: dt.date) -> QuerySet:
 
 def _new_by_year(kind: str, categories: list[str] | None, scope, start, end, *, before: str = "previous") -> MetricResult:
     """Firms with a fact of `kind` for the year, that had none the previous year (or ever before)."""
-    from enterprises.models import Classification
-
     facts = Classification.objects.filter(kind=kind)
     if categories:
         facts = facts.filter(category__in=categories)
@@ -243,8 +249,6 @@ def new_little_giant(scope, start, end):
 
 @register("new_listed", _("新增上市公司"), _("家"), row_kind="enterprise")
 def new_listed(scope, start, end):
-    from enterprises.models import Classification
-
     listed = Classification.objects.filter(kind="listed", valid_from__range=(start, end))
     earlier = Classification.objects.filter(kind="listed", valid_from__lt=start)
     return _count(_enterprises(scope).filter(pk__in=listed.values("enterprise_id")).exclude(

@@ -14,11 +14,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.models import Role
 from crm.scoping import ScopedQuerySet, scoped_manager
+from pipelines.permissions import CONFIDENTIAL_LABEL, confidential_visibility, may_see_project
 
 # ---------------------------------------------------------------------------------------------------------------
 # Stages and tiers
@@ -99,20 +101,19 @@ class ProjectQuerySet(ScopedQuerySet):
     street_field = "street"
 
     def visible_to(self, user):
+        """The projects `user` may open: the street scope, less confidential ones (pipelines.permissions)."""
         qs = super().visible_to(user)
-        if user is None or not user.is_authenticated or can_see_confidential_of_street(user):
+        if user is None or not user.is_authenticated:
             return qs
-        # Confidential deals: only the officer in charge and the team (专班) members besides street leadership.
-        return qs.filter(
-            Q(confidential=False) | Q(officer=user) | Q(team__in=user.teams.values("pk"))
-        )
+        return qs.filter(confidential_visibility(user))
+
+    def in_street_scope_of(self, user):
+        """Every project of the user's street(s), confidential ones included: only for pages that count or
+        list them under `Project.visible_name_for(user)` (保密项目), never to open or name one."""
+        return super().visible_to(user)
 
     def open(self):
         return self.filter(stage__in=OPEN_STAGES)
-
-
-def can_see_confidential_of_street(user) -> bool:
-    return bool(user.is_superuser or user.role in (Role.MANAGER, Role.ADMIN))
 
 
 class Project(models.Model):
@@ -186,11 +187,20 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("pipelines:project_detail", args=[self.pk])
+
+    def is_visible_to(self, user) -> bool:
+        """May `user` (already within the project's street scope) see this project by name?"""
+        return may_see_project(user, self)
+
+    def visible_name_for(self, user) -> str:
+        """The project's name, or 保密项目 for a user who may not see this confidential project."""
+        return self.name if may_see_project(user, self) else str(CONFIDENTIAL_LABEL)
+
     def save(self, *args, **kwargs):
         self.tier = tier_for(self.planned_investment)
         if self.touched_at is None:
-            from django.utils import timezone
-
             self.touched_at = timezone.now()
         super().save(*args, **kwargs)
 
@@ -200,8 +210,6 @@ class Project(models.Model):
 
     @property
     def next_action_overdue(self) -> bool:
-        from django.utils import timezone
-
         return bool(self.is_open and self.next_action_due and self.next_action_due < timezone.localdate())
 
 
@@ -422,7 +430,7 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        from pipelines.metrics import metric_label
+        from pipelines.metrics import metric_label  # metrics imports this module: the one import kept local
 
         return f"{self.year} {self.scope_label} {metric_label(self.metric)}"
 
@@ -475,12 +483,11 @@ class TargetSnapshot(models.Model):
 
     @property
     def period_label(self) -> str:
-        if self.period_kind == self.PeriodKind.QUARTER:
-            return f"{self.period_start.year}-Q{(self.period_start.month - 1) // 3 + 1}"
-        return f"{self.period_start:%Y-%m}"
+        return period_label(self.period_kind, self.period_start)
 
 
 def period_label(kind: str, start: dt.date) -> str:
+    """"2026-03" for a month, "2026-Q1" for a quarter: the one spelling of a period (snapshots, rollup, exports)."""
     if kind == TargetSnapshot.PeriodKind.QUARTER:
         return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
     return f"{start:%Y-%m}"

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -20,8 +20,15 @@ LIST_PAGE_SIZE = 50
 
 
 def projects_for_enterprise(enterprise, user: User) -> QuerySet:
-    """Projects linked to a firm, as the user may see them (the enterprise 360° page calls this)."""
+    """Projects linked to a firm, as the user may see them by name (links, exports)."""
     return (Project.objects.visible_to(user).filter(enterprise=enterprise)
+            .select_related("officer", "team").order_by("-touched_at"))
+
+
+def projects_named_for_enterprise(enterprise, user: User) -> QuerySet:
+    """Every project of the firm in the user's street scope, for the 360° page: a confidential one the user may
+    not see is listed as 保密项目 (`Project.visible_name_for`), without a link."""
+    return (Project.objects.in_street_scope_of(user).filter(enterprise=enterprise)
             .select_related("officer", "team").order_by("-touched_at"))
 
 
@@ -241,13 +248,24 @@ def chart_data(rows: list[TargetProgress]) -> list[dict]:
 
 
 def drilldown(user: User, target: Target, start: dt.date, end: dt.date):
-    """The rows behind a number, limited to what the user may see."""
+    """The rows behind a number, within the user's street scope. Projects are all listed, so that their figures
+    add up to the card's number; a confidential one the user may not see is named 保密项目 by the template."""
     metric = METRICS[target.metric]
     rows = metric.compute(Scope.of_target(target), start, end).rows
     if rows is None:
         return metric, []
     model = rows.model
-    visible = model.objects.visible_to(user).filter(pk__in=rows.values("pk"))
     if model is Project:
-        visible = visible.select_related("officer").order_by("-signed_on", "-pk")
-    return metric, visible
+        visible = (Project.objects.in_street_scope_of(user).filter(pk__in=rows.values("pk"))
+                   .select_related("officer").order_by("-signed_on", "-pk"))
+        if metric.figure is not None:
+            visible = visible.annotate(figure=metric.figure)
+        return metric, visible
+    return metric, model.objects.visible_to(user).filter(pk__in=rows.values("pk"))
+
+
+def figure_total(metric, rows) -> Decimal | None:
+    """The sum of the drill-down rows' figures (the card's number when the user sees the whole scope)."""
+    if metric.figure is None or isinstance(rows, list):
+        return None
+    return rows.aggregate(total=Sum("figure"))["total"] or Decimal(0)

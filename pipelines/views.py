@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,22 +14,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.models import Role, Street, Team, User
 from crm.audit import filters_of, log_export
+from crm.models import Role, Street, Team, User
 from crm.permissions import role_required, user_has_role
 from crm.scoping import visible_streets
+from enterprises.models import Cluster, Enterprise
 from pipelines import exports, selectors
 from pipelines.forms import EventForm, ProjectForm, SpaceDemandForm, StageMoveForm, TargetForm, VacancyImportForm
 from pipelines.metrics import METRICS
 from pipelines.models import PIPELINE, Event, Project, SpaceDemand, Stage, Target, Tier, Vacancy
+from pipelines.permissions import MANAGE_ROLES as MANAGE
+from pipelines.permissions import READ_ROLES as READ
+from pipelines.permissions import WRITE_ROLES as WRITE
+from pipelines.services import events as event_services
 from pipelines.services import matching
 from pipelines.services import projects as project_services
+from pipelines.services import space as space_services
+from pipelines.services import targets as target_services
 from pipelines.services.rollup import month, parse_period
 from pipelines.services.vacancy_import import import_vacancies
-
-READ = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
-WRITE = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
-MANAGE = (Role.MANAGER, Role.ADMIN)
 
 
 def _street_id(request) -> int:
@@ -47,8 +50,6 @@ def _street_id(request) -> int:
 
 
 def _filter_context(request, street_id: int) -> dict:
-    from enterprises.models import Cluster
-
     return {
         "stages": Stage.choices, "tiers": Tier.choices, "clusters": Cluster.objects.all(),
         "officers": User.objects.filter(street_id=street_id, role__in=(Role.OFFICER, Role.MANAGER), is_active=True),
@@ -202,14 +203,11 @@ def vacancy_list(request):
 def vacancy_status(request, pk: int):
     """Mark a unit taken / available again / withdrawn. Freeing it clears who took it."""
     vacancy = get_object_or_404(Vacancy.objects.visible_to(request.user), pk=pk)
-    status = request.POST.get("status", "")
-    if status not in Vacancy.Status.values:
-        messages.error(request, _("未知的物业状态。"))
+    try:
+        space_services.set_vacancy_status(vacancy, request.POST.get("status", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
     else:
-        vacancy.status = status
-        if status in (Vacancy.Status.AVAILABLE, Vacancy.Status.WITHDRAWN):
-            vacancy.taken_by_project = vacancy.taken_by_enterprise = None
-        vacancy.save()
         messages.success(request, f"{vacancy}：{vacancy.get_status_display()}")
     return redirect(reverse("pipelines:vacancy_list") + "?status=")
 
@@ -233,8 +231,6 @@ def demand_create(request, pk: int | None = None):
         project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
         street_id = project.street_id
     else:
-        from enterprises.models import Enterprise
-
         ent = request.GET.get("enterprise") or request.POST.get("enterprise") or ""
         if not ent.isdigit():
             raise Http404
@@ -242,11 +238,8 @@ def demand_create(request, pk: int | None = None):
         street_id = enterprise.street_id
     form = SpaceDemandForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        demand = form.save(commit=False)
-        demand.street_id, demand.project, demand.enterprise = street_id, project, enterprise
-        demand.save()
-        if project:
-            Project.objects.filter(pk=project.pk).update(touched_at=timezone.now())
+        demand = space_services.register_demand(actor=request.user, street_id=street_id, project=project,
+                                                enterprise=enterprise, **form.cleaned_data)
         return redirect("pipelines:demand_matches", demand.pk)
     return render(request, "pipelines/demand_form.html", {"form": form, "project": project, "enterprise": enterprise})
 
@@ -273,16 +266,14 @@ def demand_matches(request, pk: int):
 @require_POST
 def demand_take(request, pk: int, vacancy_pk: int):
     demand = _demand(request, pk)
-    with transaction.atomic():
-        vacancy = get_object_or_404(Vacancy.objects.visible_to(request.user).select_for_update(), pk=vacancy_pk)
-        if vacancy.status != Vacancy.Status.AVAILABLE:
-            messages.error(request, _("该物业已不可租售。"))
-            return redirect("pipelines:demand_matches", demand.pk)
-        vacancy.status = Vacancy.Status.RESERVED
-        vacancy.taken_by_project, vacancy.taken_by_enterprise = demand.project, demand.enterprise
-        vacancy.save()
-        demand.is_open = False
-        demand.save(update_fields=["is_open"])
+    try:
+        vacancy = space_services.reserve_vacancy(demand, vacancy_pk, actor=request.user,
+                                                 vacancies=Vacancy.objects.visible_to(request.user))
+    except Vacancy.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("pipelines:demand_matches", demand.pk)
     messages.success(request, _("已为需求锁定 %(vacancy)s。入驻后请在物业列表中标记为已入驻。") % {"vacancy": vacancy})
     return redirect("pipelines:demand_matches", demand.pk)
 
@@ -305,7 +296,8 @@ def event_list(request):
 @role_required(*READ)
 def event_detail(request, pk: int):
     event = get_object_or_404(Event.objects.visible_to(request.user).select_related("officer", "team"), pk=pk)
-    visible = Project.objects.visible_to(request.user)
+    # Every project of the event is listed; a confidential one the user may not see reads 保密项目.
+    visible = Project.objects.in_street_scope_of(request.user)
     return render(request, "pipelines/event_detail.html", {
         "event": event, "projects": visible.filter(pk__in=event.projects.values("pk")),
         "leads": visible.filter(source_event=event), "firms": event.enterprises.all()[:200],
@@ -319,9 +311,7 @@ def event_form(request, pk: int | None = None):
     street_id = event.street_id if event else _street_id(request)
     form = EventForm(request.POST or None, instance=event, street_id=street_id)
     if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        obj.street_id = street_id
-        obj.save()
+        obj = event_services.save_event(form.save(commit=False), actor=request.user, street_id=street_id)
         messages.success(request, _("活动已保存。"))
         return redirect("pipelines:event_detail", obj.pk)
     return render(request, "pipelines/event_form.html", {"form": form, "event": event})
@@ -331,22 +321,15 @@ def event_form(request, pk: int | None = None):
 @require_POST
 def event_participant(request, pk: int):
     """Add a project (by pk) or a firm (by 统一社会信用代码) of the street to the participants."""
-    from enterprises.models import Enterprise
-
     event = get_object_or_404(Event.objects.visible_to(request.user), pk=pk)
     project_pk, uscc = request.POST.get("project", ""), request.POST.get("uscc", "").strip().upper()
-    if project_pk.isdigit():
-        project = Project.objects.visible_to(request.user).filter(pk=int(project_pk), street=event.street).first()
-        if project is None:
-            messages.error(request, _("未找到该项目。"))
-        else:
-            event.projects.add(project)
-    elif uscc:
-        firm = Enterprise.objects.visible_to(request.user).filter(uscc=uscc, street=event.street).first()
-        if firm is None:
-            messages.error(request, _("未找到该统一社会信用代码对应的本街道企业。"))
-        else:
-            event.enterprises.add(firm)
+    try:
+        if project_pk.isdigit():
+            event_services.add_project(event, int(project_pk), actor=request.user)
+        elif uscc:
+            event_services.add_firm(event, uscc, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
     return redirect("pipelines:event_detail", event.pk)
 
 
@@ -366,14 +349,13 @@ def target_admin(request, pk: int | None = None):
     form = TargetForm(request.POST or None, instance=target, street_id=street_id)
     if request.method == "POST":
         if request.POST.get("delete") and target:
-            target.delete()
+            target_services.delete_target(target, actor=request.user)
             messages.success(request, _("目标已删除。"))
             return redirect(reverse("pipelines:targets") + f"?year={target.year}")
         if form.is_valid():
-            obj = form.save(commit=False)
-            obj.street_id = street_id
-            obj.team, obj.officer = form.cleaned_data.get("team"), form.cleaned_data.get("officer")
-            obj.save()
+            obj = target_services.save_target(form.save(commit=False), actor=request.user, street_id=street_id,
+                                              team=form.cleaned_data.get("team"),
+                                              officer=form.cleaned_data.get("officer"))
             messages.success(request, _("目标已保存，进度将在夜间汇总时更新快照。"))
             return redirect(reverse("pipelines:targets") + f"?year={obj.year}")
     year = target.year if target else _year(request)
@@ -410,9 +392,11 @@ def drilldown(request, pk: int):
         start, end, label = dt.date(target.year, 1, 1), dt.date(target.year, 12, 31), f"{target.year}年全年"
     metric, rows = selectors.drilldown(request.user, target, start, end)
     total = len(rows) if isinstance(rows, list) else rows.count()
+    figure_total = selectors.figure_total(metric, rows)
     rows = rows[:500] if not isinstance(rows, list) else rows
     return render(request, "pipelines/drilldown.html", {
-        "target": target, "metric": metric, "rows": rows, "total": total, "label": label,
+        "target": target, "metric": metric, "rows": rows, "total": total, "figure_total": figure_total,
+        "label": label,
         "months": [month(target.year, m).start for m in range(1, 13)], "quarters": [1, 2, 3, 4],
     })
 
@@ -432,8 +416,6 @@ def export(request):
                filters=filters_of(request.GET))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"{street.name}{year}年招商引资目标进度{('-' + period.label) if period else ''}.xlsx"
-    from urllib.parse import quote
-
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 

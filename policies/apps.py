@@ -15,6 +15,6 @@ class PoliciesConfig(AppConfig):
         from .views import enterprise_section, tasks_card
 
         registry.add_nav(NavItem(_("惠企政策"), "policies:list", roles=VIEW_ROLES, order=300))
-        registry.add_enterprise_section(30, enterprise_section)
+        registry.add_enterprise_section(60, "policies", enterprise_section)
         registry.add_demo(50, "policies", load_demo)
         registry.add_home_card(50, tasks_card)

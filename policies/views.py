@@ -277,15 +277,16 @@ def import_detail(request, pk: int):
     return render(request, "policies/import_detail.html", {"b": batch, "p": batch.policy})
 
 
-def enterprise_section(enterprise, user) -> str | None:
+def enterprise_section(enterprise, user) -> dict | None:
     """The firm's 360° page: open policies it qualifies for (and why), those it nearly meets, what it received."""
     from django.template.loader import render_to_string
 
     if not may(user, "view"):
         return None
     ctx = selectors.for_enterprise(enterprise, user)
-    return render_to_string("policies/_enterprise_section.html", {"e": enterprise, **ctx,
+    html = render_to_string("policies/_enterprise_section.html", {"e": enterprise, **ctx,
                                                                    "can_record": may(user, "record")})
+    return {"title": _("惠企政策"), "template": "crm/_html_section.html", "html": html}
 
 
 def tasks_card(user):

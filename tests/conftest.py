@@ -16,6 +16,16 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_sishang_rules():
+    """The 四上 thresholds are cached per year in memory; a test's own threshold rows are rolled back with it."""
+    from enterprises.services.classification import clear_rules_cache
+
+    clear_rules_cache()
+    yield
+    clear_rules_cache()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request made in English leaves English active in the test's thread; the next test starts in Chinese."""
     from django.conf import settings

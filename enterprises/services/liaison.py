@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from crm.models import Role
-from enterprises.models import Enterprise, LiaisonAssignment
+from crm.permissions import LIAISON_ROLES
+from enterprises.models import Classification, Enterprise, LiaisonAssignment
 
 if TYPE_CHECKING:
-    from crm.models import User
+    from crm.models import Community, User
+    from enterprises.models import Park
 
-ASSIGNABLE_ROLES = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER)
+ASSIGNABLE_ROLES = LIAISON_ROLES
 MAX_BULK = 5000
 
 
@@ -57,7 +59,7 @@ def assign(
     if len(firms) > MAX_BULK:
         raise ValidationError(f"一次最多指派 {MAX_BULK} 家企业，请缩小筛选范围")
     _check_officer(officer, firms)
-    start = start_date or dt.date.today()
+    start = start_date or timezone.localdate()
     ids = [e.pk for e in firms]
     open_rows = LiaisonAssignment.objects.filter(enterprise_id__in=ids, team_role=team_role, end_date__isnull=True)
     already = set(open_rows.filter(officer=officer).values_list("enterprise_id", flat=True))
@@ -81,7 +83,7 @@ def assign(
 
 @transaction.atomic
 def end_assignment(assignment: LiaisonAssignment, *, actor: User, end_date: dt.date | None = None) -> LiaisonAssignment:
-    end = end_date or dt.date.today()
+    end = end_date or timezone.localdate()
     if assignment.end_date is not None:
         raise ValidationError("该挂点已结束")
     if end < assignment.start_date:
@@ -90,3 +92,20 @@ def end_assignment(assignment: LiaisonAssignment, *, actor: User, end_date: dt.d
     assignment._history_user = actor
     assignment.save(update_fields=["end_date"])
     return assignment
+
+
+def select_firms(actor: User, *, scope: str, park: Park | None = None, community: Community | None = None,
+                 ids: Iterable[int] = (), only_kind: str = ""):
+    """The active firms a bulk assignment covers, as `actor` may see them: every firm of a park or a community,
+    or the ticked ones (`ids`), optionally only those holding a classification of `only_kind` today."""
+    firms = Enterprise.objects.visible_to(actor).filter(status=Enterprise.Status.ACTIVE)
+    if scope == "park":
+        firms = firms.filter(park=park)
+    elif scope == "community":
+        firms = firms.filter(community=community)
+    else:
+        firms = firms.filter(pk__in=list(ids)[:MAX_BULK])
+    if only_kind:
+        facts = Classification.objects.filter(kind=only_kind).current(timezone.localdate())
+        firms = firms.filter(pk__in=facts.values("enterprise_id"))
+    return firms[: MAX_BULK + 1]

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from enterprises.models import Enterprise
+from enterprises.models import Classification, Enterprise, EnterpriseContact
 from enterprises.uscc import USCCError, validate
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def update_enterprise(enterprise: Enterprise, *, actor: User, **fields: Any) -> 
     new_name = fields.get("name")
     if new_name and new_name != enterprise.name:
         former = [n for n in enterprise.former_names if n.get("name") != enterprise.name]
-        enterprise.former_names = [{"name": enterprise.name, "until": dt.date.today().isoformat()}, *former]
+        enterprise.former_names = [{"name": enterprise.name, "until": timezone.localdate().isoformat()}, *former]
     for key, value in fields.items():
         if key in EDITABLE_FIELDS:
             setattr(enterprise, key, value)
@@ -62,8 +63,6 @@ def update_enterprise(enterprise: Enterprise, *, actor: User, **fields: Any) -> 
 
 
 def _check_fact(fact) -> None:
-    from enterprises.models import Classification
-
     kind = fact.kind
     choices = {
         Classification.Kind.SISHANG: Classification.SishangCategory.values,
@@ -91,8 +90,6 @@ def add_classification(enterprise: Enterprise, *, actor: User, kind: str, catego
                        valid_from: dt.date | None = None, valid_to: dt.date | None = None, certificate_no: str = "",
                        exchange: str = "", stock_code: str = "", reason: str = ""):
     """Record one dated fact by hand (imports use the namelists app). 高新 certificates default to 3 years."""
-    from enterprises.models import Classification
-
     if kind == Classification.Kind.GAOXIN and valid_from and not valid_to:
         valid_to = valid_from.replace(year=valid_from.year + 3) - dt.timedelta(days=1)
     fact = Classification(enterprise=enterprise, kind=kind, category=category or "", year=year, valid_from=valid_from,
@@ -133,8 +130,6 @@ def end_classification(fact, *, actor: User, on: dt.date, reason: str):
 @transaction.atomic
 def save_contact(enterprise: Enterprise, *, actor: User, contact=None, **fields: Any):
     """Add or change a contact person; one primary contact per firm."""
-    from enterprises.models import EnterpriseContact
-
     contact = contact or EnterpriseContact(enterprise=enterprise)
     for key in ("name", "title", "phone", "email", "is_primary"):
         if key in fields:

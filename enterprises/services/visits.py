@@ -8,10 +8,22 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from crm import filetypes
 from crm import uploads as uploads_module
-from enterprises.models import Enterprise, Visit, VisitAttachment, VisitCampaign, VisitProblem, VisitTopic
+from crm.permissions import MANAGEMENT_ROLES, check_role
+from crm.registry import registry
+from crm.scoping import sees_all_streets
+from enterprises.models import (
+    Enterprise,
+    Visit,
+    VisitAttachment,
+    VisitCampaign,
+    VisitProblem,
+    VisitRule,
+    VisitTopic,
+)
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -20,22 +32,17 @@ if TYPE_CHECKING:
 
 
 def appeals_available() -> bool:
-    """True when the appeals app offers the function that turns a visit's problem into an appeal."""
-    try:
-        from appeals import services as appeal_services
-    except ImportError:
-        return False
-    return callable(getattr(appeal_services, "create_appeal_from_visit_problem", None))
+    """True when an app (appeals) has registered the handler that turns a visit's problem into an appeal."""
+    return registry.visit_problem_handler is not None
 
 
 def raise_appeal_from_problem(problem: VisitProblem, actor: User):
-    """Turn a problem found on a visit into an appeal (企业诉求). The appeals app owns the workflow; this is the
-    only place the enterprises app calls into it, lazily, so enterprises never depends on appeals."""
-    if not appeals_available():
+    """Turn a problem found on a visit into an appeal (企业诉求) through the handler the appeals app registers in
+    crm.registry: the appeals app owns the workflow, and enterprises never imports it."""
+    handler = registry.visit_problem_handler
+    if handler is None:
         raise ValidationError("诉求模块尚未启用，暂不能将问题转为诉求")
-    from appeals.services import create_appeal_from_visit_problem
-
-    return create_appeal_from_visit_problem(problem=problem, actor=actor)
+    return handler(problem, actor)
 
 
 MAX_ATTACHMENT_BYTES = filetypes.MAX_ATTACHMENT_BYTES
@@ -60,8 +67,8 @@ def log_visit(
     pairs; empty descriptions are ignored (the form offers spare rows)."""
     if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
         raise ValidationError("无权为该企业记录走访")
-    day = date or dt.date.today()
-    if day > dt.date.today():
+    day = date or timezone.localdate()
+    if day > timezone.localdate():
         raise ValidationError("走访日期不能晚于今天")
     bad = [t for t in topics if t not in VisitTopic.values]
     if bad:
@@ -106,8 +113,6 @@ def log_visit(
 def set_street_rule(*, street, kind: str, min_interval_days: int, max_visitors_30d: int, is_active: bool,
                     actor: User):
     """A street's own visit rule for a kind of firm (overrides the district default)."""
-    from enterprises.models import VisitRule
-
     if kind not in dict(VisitRule.KIND_CHOICES):
         raise ValidationError("企业类别无效")
     if not 1 <= min_interval_days <= 730:
@@ -119,3 +124,22 @@ def set_street_rule(*, street, kind: str, min_interval_days: int, max_visitors_3
     rule._history_user = actor
     rule.save()
     return rule
+
+
+@transaction.atomic
+def create_campaign(*, actor: User, name: str, street=None, start_date: dt.date, end_date: dt.date,
+                    description: str = "") -> VisitCampaign:
+    """A visiting campaign (营商环境服务周, 万名干部助企行) of a street, or of the district when `street` is empty
+    (district-wide users only). Street leadership and administrators create them."""
+    check_role(actor, MANAGEMENT_ROLES)
+    if street is None and not sees_all_streets(actor):
+        street = actor.street
+    if street is not None and not sees_all_streets(actor) and street.pk != actor.street_id:
+        raise ValidationError("只能为本街道创建走访活动")
+    if end_date < start_date:
+        raise ValidationError({"end_date": "结束日期不能早于开始日期"})
+    campaign = VisitCampaign(name=name, street=street, start_date=start_date, end_date=end_date,
+                             description=description)
+    campaign._history_user = actor
+    campaign.save()
+    return campaign

@@ -18,12 +18,24 @@ STALE_DAYS = 30
 BATCH = 500
 
 
-def _recipients(project: Project) -> list:
+def _recipient(project: Project):
     if project.officer_id:
-        return [project.officer_id]
+        return project.officer
     if project.team_id and project.team.leader_id:
-        return [project.team.leader_id]
-    return []
+        return project.team.leader
+    return None
+
+
+def _recipients(project: Project) -> list:
+    recipient = _recipient(project)
+    return [recipient.pk] if recipient is not None else []
+
+
+def _name(project: Project) -> str:
+    """The project's name as its recipient may see it: a team leader outside a confidential project's team reads
+    保密项目 (pipelines.permissions), like on every page."""
+    recipient = _recipient(project)
+    return project.visible_name_for(recipient) if recipient is not None else project.name
 
 
 def _send(projects, make_message, now) -> int:
@@ -49,7 +61,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
     def overdue(project):
         return Message(
             key=f"pipeline-overdue:{project.pk}:{project.next_action_due:%Y%m%d}", kind="pipeline.overdue",
-            title=f"招商项目下一步工作已逾期{(today - project.next_action_due).days}天：{project.name}",
+            title=f"招商项目下一步工作已逾期{(today - project.next_action_due).days}天：{_name(project)}",
             body=f"{project.next_action}（计划{project.next_action_due}完成）",
             url=reverse("pipelines:project_detail", args=[project.pk]),
         )
@@ -58,7 +70,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
         touched = timezone.localdate(project.touched_at)
         return Message(
             key=f"pipeline-stale:{project.pk}:{touched:%Y%m%d}", kind="pipeline.stale",
-            title=f"招商项目已{(today - touched).days}天未跟进：{project.name}",
+            title=f"招商项目已{(today - touched).days}天未跟进：{_name(project)}",
             body=f"当前阶段：{project.get_stage_display()}",
             url=reverse("pipelines:project_detail", args=[project.pk]),
         )

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pipelines.metrics import METRICS, Scope
-from pipelines.models import Target, TargetSnapshot
+from pipelines.models import Target, TargetSnapshot, period_label
 
 PeriodKind = TargetSnapshot.PeriodKind
 
@@ -30,8 +30,6 @@ class Period:
 
     @property
     def label(self) -> str:
-        from pipelines.models import period_label
-
         return period_label(self.kind, self.start)
 
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from crm.models import User
+from enterprises.models import Park
 from pipelines.models import SpaceType, Vacancy
 
 MAX_ROWS = 5000
@@ -91,16 +93,12 @@ def _date(raw, row: int, errors: list[str]) -> dt.date | None:
 
 
 def read_rows(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
     wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     ws = wb.worksheets[0]
     return [list(r) for r in ws.iter_rows(values_only=True, max_row=MAX_ROWS + 20)]
 
 
 def import_vacancies(content: bytes, *, actor: User, street_id: int) -> ImportResult:
-    from enterprises.models import Park
-
     result = ImportResult()
     try:
         rows = read_rows(content)

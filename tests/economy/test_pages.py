@@ -112,7 +112,7 @@ def test_officer_may_not_import(street, officer, client_for):
 def test_firm_page_shows_its_months(data, officer, client_for):
     b = Enterprise.objects.get(uscc=B)
     html = client_for(officer).get(reverse("enterprises:detail", args=[b.pk])).content.decode()
-    assert 'id="economy-monthly"' in html and "2026-04" in html and "2026-05" in html
+    assert 'id="section-economy"' in html and "2026-04" in html and "2026-05" in html
 
 
 def test_export_writes_a_hostile_firm_name_as_text_and_is_logged(street, manager, client_for, tmp_path):

@@ -260,24 +260,32 @@ def test_home_page_shows_the_enterprise_cards(client_for, officer, firm):
     assert "待走访企业" in body and "本街道四上企业" in body
 
 
-def test_a_visit_problem_becomes_an_appeal_through_the_appeals_app(client_for, officer, firm):
-    from enterprises.services.visits import appeals_available
-
-    if not appeals_available():
-        pytest.skip("appeals app does not offer create_appeal_from_visit_problem")
-    problem = ProblemFactory(visit=VisitFactory(enterprise=firm, created_by=officer))
-    c = client_for(officer)
-    assert "转为企业诉求" in c.get(reverse("enterprises:visit_detail", args=[problem.visit_id])).content.decode()
-    c.post(reverse("enterprises:problem_appeal", args=[problem.pk]))
-    problem.refresh_from_db()
-    assert problem.appeal.enterprise == firm
-    c.post(reverse("enterprises:problem_appeal", args=[problem.pk]))  # idempotent
+def test_a_visit_problem_becomes_an_appeal_linked_from_the_visit_and_the_360_page(client_for, officer, firm):
     from appeals.models import Appeal
 
-    assert Appeal.objects.filter(visit_problem=problem).count() == 1
-    body = c.get(reverse("enterprises:visit_detail", args=[problem.visit_id])).content.decode()
-    assert "已转诉求" in body
-    assert "企业诉求" in c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    problem = ProblemFactory(visit=VisitFactory(enterprise=firm, created_by=officer))
+    c = client_for(officer)
+    raise_url = reverse("enterprises:problem_appeal", args=[problem.pk])
+    assert raise_url in c.get(reverse("enterprises:visit_detail", args=[problem.visit_id])).content.decode()
+    c.post(raise_url)
+    c.post(raise_url)  # idempotent
+    appeal = Appeal.objects.get(visit_problem=problem)
+    assert appeal.enterprise == firm
+    appeal_url = reverse("appeals:detail", args=[appeal.pk])
+    body = c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert f'href="{appeal_url}"' in body and appeal.get_status_display() in body
+
+
+def test_the_360_page_links_each_project_and_masks_a_confidential_one(client_for, officer, manager, firm):
+    from tests.pipelines.factories import ProjectFactory
+
+    open_project = ProjectFactory(street=firm.street, enterprise=firm, name="公开落地项目")
+    secret = ProjectFactory(street=firm.street, enterprise=firm, confidential=True, name="保密落地项目甲")
+    body = client_for(officer).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert f'href="{open_project.get_absolute_url()}"' in body
+    assert secret.name not in body and secret.get_absolute_url() not in body and "保密项目" in body
+    body = client_for(manager).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert f'href="{secret.get_absolute_url()}"' in body and secret.name in body
 
 
 def test_other_streets_officers_cannot_raise_appeals_from_my_problems(client_for, other_officer, firm):

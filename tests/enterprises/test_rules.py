@@ -220,21 +220,37 @@ def test_an_officer_cannot_log_a_visit_to_another_streets_firm(other_street, off
         visits.log_visit(enterprise=EnterpriseFactory(street=other_street), actor=officer)
 
 
-def test_raising_an_appeal_calls_the_appeals_service(street, officer, monkeypatch):
-    import sys
-    import types
+def test_raising_an_appeal_calls_the_handler_registered_in_the_registry(street, officer, monkeypatch):
+    from crm.registry import registry
 
     calls = []
-    fake = types.ModuleType("appeals.services")
-    fake.create_appeal_from_visit_problem = lambda *, problem, actor: calls.append((problem, actor)) or "appeal"
-    monkeypatch.setitem(sys.modules, "appeals.services", fake)
-    import appeals
-
-    monkeypatch.setattr(appeals, "services", fake, raising=False)
+    monkeypatch.setattr(registry, "visit_problem_handler",
+                        lambda problem, actor: calls.append((problem, actor)) or "appeal")
     problem = VisitProblem.objects.create(visit=VisitFactory(enterprise=EnterpriseFactory(street=street)),
                                           description="用电不稳")
     assert visits.raise_appeal_from_problem(problem, officer) == "appeal"
     assert calls == [(problem, officer)]
+
+
+def test_without_a_registered_handler_a_problem_cannot_become_an_appeal(street, officer, monkeypatch):
+    from crm.registry import registry
+
+    monkeypatch.setattr(registry, "visit_problem_handler", None)
+    problem = VisitProblem.objects.create(visit=VisitFactory(enterprise=EnterpriseFactory(street=street)),
+                                          description="用电不稳")
+    with pytest.raises(ValidationError):
+        visits.raise_appeal_from_problem(problem, officer)
+    assert not hasattr(VisitProblem.objects.get(pk=problem.pk), "appeal")
+
+
+def test_the_appeals_app_registers_its_section_and_visit_problem_handler():
+    from appeals.enterprise_section import appeals_section, raise_from_visit_problem
+    from crm.registry import registry
+    from pipelines.enterprise_section import projects_section
+
+    assert registry.visit_problem_handler is raise_from_visit_problem
+    providers = {s.name: s.provider for s in registry.enterprise_sections}
+    assert providers == {"appeals": appeals_section, "pipelines": projects_section}
 
 
 def test_firms_above_the_threshold_but_not_sishang_are_candidates(street, manager):

@@ -427,6 +427,14 @@ def test_confidential_projects_only_their_team_and_managers(who, expected, world
     for page in (listing, board):
         assert page.status_code == 200
         assert (project.name in page.content.decode()) == (expected == OK)
+    # Pages that name the project on another row (a reserved unit) name it, or say 保密项目 (issue 15 §4).
+    from tests.pipelines.factories import ParkFactory, VacancyFactory
+
+    VacancyFactory(park=ParkFactory(street=world.own_street), status="reserved", taken_by_project=project)
+    units = client.get(reverse("pipelines:vacancy_list"), {"status": "reserved", "street": world.own_street.pk})
+    masked = expected != OK and who != "manager_other_street"  # another street's units are not listed at all
+    assert (project.name in units.content.decode()) == (expected == OK)
+    assert (">保密项目<" in units.content.decode()) == masked  # the name itself ends in 保密项目
 
 
 def test_a_street_user_cannot_pick_another_street_with_a_query_parameter(world, client):

@@ -6,6 +6,7 @@ Safe to rerun for any past period: closed periods keep their reported figure and
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from crm.models import Street
 from pipelines.services.rollup import parse_period, rollup
 
 
@@ -18,8 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("--street", default="", help="只计算一个街道（区划代码）")
 
     def handle(self, *args, year=None, period="", street="", **options):
-        from crm.models import Street
-
         year = year or timezone.localdate().year
         try:
             p = parse_period(period) if period else None

@@ -1,0 +1,118 @@
+"""The enterprise 360° page: what the firm is and was, its people, visits, change history, and the sections
+other apps register in crm.registry (appeals, projects)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.db.models import Q
+
+from crm.registry import registry
+from enterprises.models import AnnualFigure, Classification, Enterprise, LiaisonAssignment
+from enterprises.selectors.common import today
+
+if TYPE_CHECKING:
+    from crm.models import User
+
+
+def profile_in_year(enterprise: Enterprise, year: int) -> dict[str, Any]:
+    """What was this firm in `year`: its classifications, figures and liaisons of that year."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return {
+        "year": year,
+        "classifications": list(Classification.objects.in_year(year).filter(enterprise=enterprise)),
+        "figures": AnnualFigure.objects.filter(enterprise=enterprise, year=year).first(),
+        "liaisons": list(
+            LiaisonAssignment.objects.filter(enterprise=enterprise, start_date__lte=end)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=start)).select_related("officer")
+        ),
+    }
+
+
+def enterprise_detail(enterprise: Enterprise, user: User) -> dict[str, Any]:
+    on = today()
+    classifications = list(enterprise.classifications.all())
+    liaisons = list(enterprise.liaisons.select_related("officer").order_by("end_date", "team_role", "-start_date"))
+    history = _change_history(enterprise)
+    return {
+        "classifications": classifications,
+        "current_classifications": [c for c in classifications if c.holds_on(on)],
+        "figures": list(enterprise.figures.order_by("-year")),
+        "active_liaisons": [a for a in liaisons if a.is_active_on(on)],
+        "past_liaisons": [a for a in liaisons if not a.is_active_on(on)],
+        "visits": list(
+            enterprise.visits.prefetch_related("officers", "problems", "attachments").select_related("campaign")[:30]
+        ),
+        "contacts": list(enterprise.contacts.all()),
+        # Appeals, projects, …: each app registers its section in crm.registry from AppConfig.ready().
+        "sections": registry.enterprise_sections_for(enterprise, user),
+        "history": history,
+    }
+
+
+def _change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, Any]]:
+    """Who changed what and when: the firm itself, its contacts, classifications, figures and liaisons.
+
+    Each source's recent records are diffed against the previous record of the same row in memory (simple_history's
+    `prev_record` would cost one query per entry)."""
+    entries: list[dict[str, Any]] = []
+    sources = [
+        (enterprise.history.all(), "企业信息"),
+        (Classification.history.filter(enterprise_id=enterprise.pk), "分类"),
+        (AnnualFigure.history.filter(enterprise_id=enterprise.pk), "年度数据"),
+        (LiaisonAssignment.history.filter(enterprise_id=enterprise.pk), "挂点"),
+        (enterprise.contacts.model.history.filter(enterprise_id=enterprise.pk), "联系人"),
+    ]
+    for qs, label in sources:
+        records = list(qs.select_related("history_user").order_by("-history_date", "-history_id")[: limit * 4])
+        previous: dict[int, Any] = {}
+        for record in reversed(records):  # oldest first, so each record meets its predecessor
+            changes = []
+            prev = previous.get(record.id)
+            if record.history_type == "~" and prev is not None:
+                delta = record.diff_against(prev)
+                changes = [
+                    {"field": str(record.instance_type._meta.get_field(c.field).verbose_name),
+                     "old": c.old, "new": c.new}
+                    for c in delta.changes
+                ]
+            previous[record.id] = record
+            if record.history_type == "~" and prev is not None and not changes:
+                continue  # a save that changed nothing visible
+            entries.append({
+                "when": record.history_date, "who": record.history_user, "what": label,
+                "type": {"+": "新增", "~": "修改", "-": "删除"}[record.history_type], "object": str(record),
+                "changes": changes,
+            })
+    entries.extend(_import_history(enterprise, limit))
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries[:limit]
+
+
+def _import_history(enterprise: Enterprise, limit: int) -> list[dict[str, Any]]:
+    """Name-list imports write in bulk SQL, bypassing simple_history; their own per-field change rows are the
+    audit. One timeline entry per import batch, naming the file."""
+    if not apps.is_installed("namelists"):  # an optional app built on this one: no import at module level
+        return []
+    selectors = import_module("namelists.selectors")
+    by_batch: dict[int, dict[str, Any]] = {}
+    for change in selectors.changes_for_enterprise(enterprise, limit=limit * 4):
+        batch = change.batch
+        entry = by_batch.setdefault(batch.pk, {
+            "when": change.created_at, "who": batch.created_by, "what": "名录导入",
+            "type": "", "object": f"{batch.file_name}（批次 #{batch.pk}）", "changes": [],
+        })
+        if change.field:
+            entry["changes"].append(
+                {"field": selectors.field_label(change.field), "old": change.before, "new": change.after}
+            )
+        elif change.action == "created":
+            entry["type"] = "新增"
+        elif change.action == "closed":
+            entry["changes"].append({"field": change.target, "old": change.before or "有效", "new": "已关闭"})
+    return list(by_batch.values())
+
+

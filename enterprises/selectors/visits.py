@@ -1,0 +1,153 @@
+"""Visit rules at work: firms due a visit, firms visited too often (减少扰企), the visit list and campaign totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+
+from crm.scoping import visible_streets
+from enterprises.models import Enterprise, LiaisonAssignment, Visit, VisitCampaign, VisitProblem, VisitRule
+from enterprises.selectors.common import current_facts, today
+
+if TYPE_CHECKING:
+    from crm.models import User
+
+
+def rules_for(street_id: int | None) -> dict[str, VisitRule]:
+    """Active rules by kind: VisitRule.objects.rules_for (the street's own rule overrides the district default)."""
+    return VisitRule.objects.rules_for(street_id)
+
+
+@dataclass
+class DueFirm:
+    enterprise: Enterprise
+    interval: int
+    last_visit: dt.date | None
+    due_since: dt.date
+    reasons: list[str]
+    liaisons: list[Any] = field(default_factory=list)
+
+    @property
+    def overdue_days(self) -> int:
+        return (today() - self.due_since).days
+
+
+def due_visits(user: User, on: dt.date | None = None, officer: User | None = None, limit: int = 500) -> list[DueFirm]:
+    """Firms whose last visit is older than their rule's interval (never visited counts as due), shortest
+    interval first. `officer` restricts to the firms that person currently serves."""
+    return due_in_streets(visible_streets(user), Enterprise.objects.visible_to(user), on=on, officer=officer,
+                          limit=limit)
+
+
+def due_in_streets(streets, firms: QuerySet[Enterprise], *, on: dt.date | None = None, officer: User | None = None,
+                   limit: int = 500) -> list[DueFirm]:
+    """The rule sweep behind due_visits, also used by the reminder job (which has no user to scope by)."""
+    on = on or today()
+    result: dict[int, DueFirm] = {}
+    active = LiaisonAssignment.objects.active_on(on)
+    for street in streets:
+        rules = rules_for(street.pk)
+        for kind, rule in sorted(rules.items(), key=lambda kv: kv[1].min_interval_days):
+            base = firms.filter(street=street, status=Enterprise.Status.ACTIVE)
+            if kind == VisitRule.ASSIGNED:
+                base = base.filter(pk__in=active.values("enterprise_id"))
+            else:
+                base = base.filter(pk__in=current_facts(kind, on).values("enterprise_id"))
+            if officer is not None:
+                base = base.filter(pk__in=active.filter(officer=officer).values("enterprise_id"))
+            cutoff = on - dt.timedelta(days=rule.min_interval_days)
+            recent = Visit.objects.filter(enterprise_id=OuterRef("pk"), date__gt=cutoff)
+            last = Visit.objects.filter(enterprise_id=OuterRef("pk")).order_by("-date").values("date")[:1]
+            due = base.exclude(Exists(recent)).annotate(last=Subquery(last)).select_related("street", "community")
+            for ent in due[:limit]:
+                if ent.pk in result:
+                    result[ent.pk].reasons.append(rule.get_kind_display())
+                    continue
+                since = (ent.last + dt.timedelta(days=rule.min_interval_days)) if ent.last else ent.created_at.date()
+                result[ent.pk] = DueFirm(ent, rule.min_interval_days, ent.last, min(since, on),
+                                         [str(rule.get_kind_display())])
+    firms = sorted(result.values(), key=lambda d: (d.due_since, d.enterprise.name))[:limit]
+    by_firm = defaultdict(list)
+    for a in active.filter(enterprise_id__in=[d.enterprise.pk for d in firms]).select_related("officer"):
+        by_firm[a.enterprise_id].append(a)
+    for d in firms:
+        d.liaisons = by_firm.get(d.enterprise.pk, [])
+    return firms
+
+
+@dataclass
+class OverVisited:
+    enterprise: Enterprise
+    visitors: int
+    visits: int
+    ceiling: int
+
+
+def over_visited(user: User, on: dt.date | None = None, limit: int = 200,
+                 firm: Enterprise | None = None) -> list[OverVisited]:
+    """Firms visited by more than M different people in the last 30 days (减少扰企)."""
+    on = on or today()
+    since = on - dt.timedelta(days=30)
+    through = Visit.officers.through
+    window = Visit.objects.visible_to(user).filter(date__gt=since, date__lte=on)
+    if firm is not None:
+        window = window.filter(enterprise=firm)
+    counts = (
+        through.objects.filter(visit__in=window).values("visit__enterprise_id")
+        .annotate(visitors=Count("user_id", distinct=True), visits=Count("visit_id", distinct=True))
+    )
+    floor = VisitRule.objects.filter(is_active=True).order_by("max_visitors_30d").values_list(
+        "max_visitors_30d", flat=True).first()
+    if floor is None:
+        return []
+    counts = counts.filter(visitors__gt=floor).order_by("-visitors")[:limit]
+    stats = {c["visit__enterprise_id"]: c for c in counts}
+    firms = Enterprise.objects.filter(pk__in=stats).select_related("street")
+    ceilings: dict[int | None, int] = {}
+    out = []
+    for ent in firms:
+        if ent.street_id not in ceilings:
+            rules = rules_for(ent.street_id)
+            ceilings[ent.street_id] = min((r.max_visitors_30d for r in rules.values()), default=floor)
+        ceiling = ceilings[ent.street_id]
+        s = stats[ent.pk]
+        if s["visitors"] > ceiling:
+            out.append(OverVisited(ent, s["visitors"], s["visits"], ceiling))
+    return sorted(out, key=lambda o: -o.visitors)
+
+
+# --- visits and campaigns ---------------------------------------------------------------------------------
+
+
+def visit_list(user: User, *, enterprise_id: int | None = None, officer_id: int | None = None,
+               campaign_id: int | None = None, before: tuple[dt.date, int] | None = None, size: int = 50):
+    qs = Visit.objects.visible_to(user).select_related("enterprise", "created_by", "campaign")
+    if enterprise_id:
+        qs = qs.filter(enterprise_id=enterprise_id)
+    if officer_id:
+        qs = qs.filter(officers__id=officer_id)
+    if campaign_id:
+        qs = qs.filter(campaign_id=campaign_id)
+    if before:
+        day, pk = before
+        qs = qs.filter(Q(date__lt=day) | Q(date=day, pk__lt=pk))
+    rows = list(qs.order_by("-date", "-pk").prefetch_related("officers").annotate(n_problems=Count("problems"))[: size + 1])
+    nxt = f"{rows[size - 1].date.isoformat()}_{rows[size - 1].pk}" if len(rows) > size else None
+    return rows[:size], nxt
+
+
+def campaign_totals(campaign: VisitCampaign, user: User) -> dict[str, Any]:
+    visits = Visit.objects.visible_to(user).filter(campaign=campaign)
+    problems = VisitProblem.objects.visible_to(user).filter(visit__campaign=campaign)
+    by_category = Counter(dict(problems.values_list("category").annotate(n=Count("pk")).order_by()))
+    return {
+        "visits": visits.count(),
+        "firms": visits.values("enterprise_id").distinct().count(),
+        "officers": Visit.officers.through.objects.filter(visit__in=visits).values("user_id").distinct().count(),
+        "problems": problems.count(),
+        "by_category": [(VisitProblem.Category(k).label, v) for k, v in by_category.most_common()],
+    }
