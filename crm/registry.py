@@ -46,6 +46,9 @@ class Registry:
     calendar_follow_ups: list[tuple[str, str]] = field(default_factory=list)
     # Sections of the enterprise 360° page contributed by other apps.
     enterprise_sections: list[EnterpriseSection] = field(default_factory=list)
+    # provider(enterprise, limit) -> timeline entries {"when", "who", "what", "type", "object", "changes"} that
+    # another app keeps for a firm (the name-list imports' own change rows).
+    enterprise_history: list[Callable] = field(default_factory=list)
     # handler(problem, actor) -> the appeal raised from a visit's problem (the appeals app registers it).
     visit_problem_handler: Callable | None = None
 
@@ -107,6 +110,13 @@ class Registry:
             if content:
                 sections.append({"name": section.name, **content})
         return sections
+
+    def add_enterprise_history(self, provider: Callable) -> None:
+        if provider not in self.enterprise_history:
+            self.enterprise_history.append(provider)
+
+    def enterprise_history_for(self, enterprise, limit: int) -> list[dict]:
+        return [entry for provider in self.enterprise_history for entry in provider(enterprise, limit)]
 
     def set_visit_problem_handler(self, handler: Callable) -> None:
         self.visit_problem_handler = handler

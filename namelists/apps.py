@@ -11,9 +11,10 @@ class NamelistsConfig(AppConfig):
         from crm.registry import NavItem, registry
 
         from .demo import load
-        from .selectors import home_card
+        from .selectors import enterprise_history, home_card
 
         registry.add_nav(NavItem(_("名录导入"), "namelists:index",
                                  roles=(Role.STATISTICIAN, Role.ADMIN, Role.MANAGER), order=40))
         registry.add_demo(20, "namelists", load)
         registry.add_home_card(40, home_card)
+        registry.add_enterprise_history(enterprise_history)

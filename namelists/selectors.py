@@ -74,3 +74,23 @@ def home_card(user) -> dict | None:
             "file": latest.file_name[:20], "created": counts.get("created", 0), "updated": counts.get("updated", 0),
             "errors": counts.get("errors", 0)},
     }
+
+
+def enterprise_history(enterprise, limit: int) -> list[dict]:
+    """The firm's 360° timeline entries from name-list imports (registered in crm.registry): one entry per batch,
+    naming the file, with the fields it changed. Imports write in bulk SQL, so their change rows are the audit."""
+    by_batch: dict[int, dict] = {}
+    for change in changes_for_enterprise(enterprise, limit=limit * 4):
+        batch = change.batch
+        entry = by_batch.setdefault(batch.pk, {
+            "when": change.created_at, "who": batch.created_by, "what": "名录导入",
+            "type": "", "object": f"{batch.file_name}（批次 #{batch.pk}）", "changes": [],
+        })
+        if change.field:
+            entry["changes"].append({"field": field_label(change.field), "old": change.before, "new": change.after})
+        elif change.action == "created":
+            entry["type"] = "新增"
+        elif change.action == "closed":
+            entry["changes"].append({"field": target_label(change.target), "old": change.before or "有效",
+                                     "new": "已关闭"})
+    return list(by_batch.values())

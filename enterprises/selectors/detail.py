@@ -4,10 +4,8 @@ other apps register in crm.registry (appeals, projects)."""
 from __future__ import annotations
 
 import datetime as dt
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.db.models import Q
 
 from crm.registry import registry
@@ -87,32 +85,9 @@ def _change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, A
                 "type": {"+": "新增", "~": "修改", "-": "删除"}[record.history_type], "object": str(record),
                 "changes": changes,
             })
-    entries.extend(_import_history(enterprise, limit))
+    # Other apps' audit of the firm (name-list imports write in bulk SQL, bypassing simple_history).
+    entries.extend(registry.enterprise_history_for(enterprise, limit))
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries[:limit]
-
-
-def _import_history(enterprise: Enterprise, limit: int) -> list[dict[str, Any]]:
-    """Name-list imports write in bulk SQL, bypassing simple_history; their own per-field change rows are the
-    audit. One timeline entry per import batch, naming the file."""
-    if not apps.is_installed("namelists"):  # an optional app built on this one: no import at module level
-        return []
-    selectors = import_module("namelists.selectors")
-    by_batch: dict[int, dict[str, Any]] = {}
-    for change in selectors.changes_for_enterprise(enterprise, limit=limit * 4):
-        batch = change.batch
-        entry = by_batch.setdefault(batch.pk, {
-            "when": change.created_at, "who": batch.created_by, "what": "名录导入",
-            "type": "", "object": f"{batch.file_name}（批次 #{batch.pk}）", "changes": [],
-        })
-        if change.field:
-            entry["changes"].append(
-                {"field": selectors.field_label(change.field), "old": change.before, "new": change.after}
-            )
-        elif change.action == "created":
-            entry["type"] = "新增"
-        elif change.action == "closed":
-            entry["changes"].append({"field": change.target, "old": change.before or "有效", "new": "已关闭"})
-    return list(by_batch.values())
 
 
