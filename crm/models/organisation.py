@@ -117,12 +117,6 @@ class User(AbstractUser):
     def is_district_wide(self) -> bool:
         return self.street_id is None
 
-    def has_role(self, *roles: str) -> bool:
-        """Deprecated: use crm.permissions.user_has_role (this delegates to it; to be removed)."""
-        from crm.permissions import user_has_role
-
-        return user_has_role(self, roles)
-
 
 class Team(models.Model):
     """A task force (专班), e.g. a 招商 team or a big firm's service team."""
