@@ -12,6 +12,16 @@ from django.db import transaction
 DEMO_PASSWORD = "Crm-demo-2026"
 
 DISTRICT = "440311"  # 光明区: 光明 001, 公明 002, 新湖 003, 凤凰 004, 玉塘 005, 马田 006
+# What load_divisions("440311") gives (tests/crm/test_divisions.py checks they agree): test factories build
+# streets from this without reading the data file.
+STREETS = {
+    "440311001": ("光明街道", ["光明", "碧眼", "东周", "白花", "翠湖", "迳口"]),
+    "440311002": ("公明街道", ["公明", "上村", "李松蓢", "下村", "西田"]),
+    "440311003": ("新湖街道", ["新羌", "楼村", "圳美"]),
+    "440311004": ("凤凰街道", ["甲子塘", "东坑", "塘尾", "塘家", "凤凰"]),
+    "440311005": ("玉塘街道", ["田寮", "玉律", "长圳", "红星"]),
+    "440311006": ("马田街道", ["薯田埔", "合水口", "根竹园", "马山头", "石围", "将围", "石家", "新庄"]),
+}
 DEPARTMENTS = [
     ("光明区住房和建设局", "住建"),
     ("光明区教育局", "教育"),

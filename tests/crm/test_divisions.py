@@ -97,3 +97,11 @@ def test_the_shipped_file_is_small():
     from crm.services.divisions import DATA_FILE
 
     assert DATA_FILE.stat().st_size < 5 * 1024 * 1024
+
+
+def test_the_demo_constants_agree_with_the_shipped_data():
+    from crm.demo import STREETS
+
+    load_divisions("440311")
+    loaded = {s.code: (s.name, [c.name for c in s.communities.order_by("code")]) for s in Street.objects.all()}
+    assert loaded == {code: (name, [f"{c}社区" for c in communities]) for code, (name, communities) in STREETS.items()}
