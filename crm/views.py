@@ -27,6 +27,8 @@ HOME_TEMPLATES = {
     Role.MANAGER: "crm/home_manager.html",
     Role.DEPARTMENT: "crm/home_department.html",
     Role.ADMIN: "crm/home_admin.html",
+    # 区级领导: the overview a street leader reads, district-wide and read-only.
+    Role.DISTRICT: "crm/home_manager.html",
 }
 
 

@@ -9,6 +9,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from enterprises.uscc import ALPHABET, check_char
 
@@ -53,6 +54,33 @@ PROBLEMS = [
 ]
 
 
+def firm_names() -> dict[str, list[str]]:
+    """The demo firms' names by street, each name used once across both streets: one name, one credit code."""
+    names: dict[str, list[str]] = {}
+    taken: set[str] = set()
+    for s, (street_code, n_firms) in enumerate(FIRMS_PER_STREET.items()):
+        names[street_code] = []
+        for i in range(n_firms):
+            suffix = INDUSTRIES[i % len(INDUSTRIES)][1]
+            k = 0
+            while True:
+                word = (WORDS[(i * 7 + s * 17 + k * 13 + 9) % len(WORDS)]
+                        + WORDS[(i * 3 + s * 5 + k + 5) % len(WORDS)][:1])
+                name = f"深圳市{word}{suffix}"
+                if name not in taken:
+                    break
+                k += 1
+            taken.add(name)
+            names[street_code].append(name)
+    return names
+
+
+def old_names(street_code: str, i: int) -> set[str]:
+    """The name an earlier version of this loader gave firm i (it repeated across streets and every 80 firms)."""
+    suffix = INDUSTRIES[i % len(INDUSTRIES)][1]
+    return {f"深圳市{WORDS[(i * 7 + len(street_code)) % len(WORDS)] + WORDS[(i * 3 + 5) % len(WORDS)][:1]}{suffix}"}
+
+
 def demo_uscc(street_code: str, n: int) -> str:
     body = f"91440300MA5{street_code[-1]}{n:05d}"[:17]
     body = "".join(ch if ch in ALPHABET else "0" for ch in body)
@@ -76,7 +104,8 @@ def load(stdout=None) -> dict:
     )
 
     rng = random.Random(20251123)
-    today = dt.date.today()
+    today = timezone.localdate()
+    names = firm_names()
     industries = {i.code: i for i in IndustryCategory.objects.filter(code__in=[c for c, _, _ in INDUSTRIES])}
     users = {u.username: u for u in User.objects.filter(
         username__in=["officer", "officer2", "officer_yt", "statistician", "manager", "admin"])}
@@ -104,8 +133,7 @@ def load(stdout=None) -> dict:
         firms = []
         for i in range(n_firms):
             code, suffix, (low, high) = INDUSTRIES[i % len(INDUSTRIES)]
-            word = WORDS[(i * 7 + len(street_code)) % len(WORDS)] + WORDS[(i * 3 + 5) % len(WORDS)][:1]
-            name = f"深圳市{word}{suffix}"
+            name = names[street_code][i]
             uscc = demo_uscc(street_code, i + 1)
             park = parks[i % len(parks)]
             ent = Enterprise.objects.filter(uscc=uscc).first()
@@ -122,6 +150,10 @@ def load(stdout=None) -> dict:
                     enterprise=ent, name=rng.choice("王李张刘陈") + rng.choice(["经理", "总", "主管"]), title="行政负责人",
                     phone=f"13{rng.randint(100000000, 999999999)}", email=f"contact{i}@example.com", is_primary=True)
                 counts["firms"] += 1
+            elif ent.name != name and ent.name in old_names(street_code, i):
+                # A database loaded by an older demo, whose generated names repeated: rename to the unique one.
+                ent.name = name
+                ent.save(update_fields=["name", "name_initials", "updated_at"])
             firms.append((ent, code, low, high))
         # Annual figures 2023–2025 and 四上 by year: the first SISHANG_PER_STREET firms are above threshold.
         n_sishang = SISHANG_PER_STREET[street_code]

@@ -21,9 +21,13 @@ def make_code(rng: random.Random) -> str:
 def demo_csv(rows: int = 40) -> bytes:
     rng = random.Random(20250611)
     lines = ["2025年马田街道“四上”企业名录", "序 号,统一社会信用代码,企业名称,国民经济行业代码,街道,社区,营业收入（万元）,从业人员"]
+    used: set[str] = set()  # one name, one credit code: a real list never gives two firms the same name
     for i in range(1, rows + 1):
         code = make_code(rng)
         name = f"深圳市{rng.choice(WORDS)}{rng.choice(WORDS)}科技有限公司"
+        while name in used:
+            name = f"深圳市{rng.choice(WORDS)}{rng.choice(WORDS)}科技有限公司"
+        used.add(name)
         if i == 7:
             code = code.lower()  # lower case: accepted
         if i == 11:
