@@ -10,7 +10,9 @@ class EnterprisesConfig(AppConfig):
         from crm.models import Role
         from crm.registry import NavItem, registry
 
-        from . import demo, views
+        from . import demo, signals, views
+
+        signals.connect()
 
         office = (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN)
         registry.add_nav(
@@ -19,6 +21,7 @@ class EnterprisesConfig(AppConfig):
             NavItem(_("待走访"), "enterprises:due_visits", roles=(Role.OFFICER, Role.MANAGER, Role.ADMIN), order=22),
             NavItem(_("挂点覆盖"), "enterprises:coverage", roles=(Role.MANAGER, Role.ADMIN), order=23),
             NavItem(_("走访活动"), "enterprises:campaign_list", roles=office, order=24),
+            NavItem(_("培育库"), "enterprises:pool_report", roles=(*office, Role.DISTRICT), order=25),
         )
         registry.add_home_card(20, views.due_card)
         registry.add_home_card(21, views.sishang_card)

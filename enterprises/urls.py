@@ -22,6 +22,7 @@ urlpatterns = [
     path("problems/<int:pk>/appeal/", views.problem_raise_appeal, name="problem_appeal"),
     path("coverage/", views.coverage, name="coverage"),
     path("due/", views.due_visits, name="due_visits"),
+    path("pools/", views.pool_report, name="pool_report"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("liaisons/assign/", views.liaison_assign, name="assign"),

@@ -347,6 +347,13 @@ def coverage(request):
     })
 
 
+@role_required(*OFFICE_ROLES, Role.DISTRICT)
+def pool_report(request):
+    from enterprises.pool_report import pool_report as report
+
+    return render(request, "enterprises/pools.html", report(request.user))
+
+
 @role_required(*VISIT_ROLES)
 def due_visits(request):
     mine = request.GET.get("mine") == "1" or request.user.role == Role.OFFICER and request.GET.get("mine") != "0"

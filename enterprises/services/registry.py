@@ -109,6 +109,10 @@ def add_classification(enterprise: Enterprise, *, actor: User, kind: str, catego
         raise ValidationError({"category": "该企业已在此培育库/清单中"})
     fact._history_user = actor
     fact.save()
+    if kind == Classification.Kind.SISHANG and year:
+        from enterprises.services.pools import graduate_from_sishang
+
+        graduate_from_sishang(year, enterprise_ids=[enterprise.pk], actor=actor)
     return fact
 
 
