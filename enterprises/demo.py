@@ -176,7 +176,7 @@ def load(stdout=None) -> dict:
         # 专精特新 tiers, 高新, listed, pre-IPO, pools, sampled.
         zjtx = firms[: 14 if street_code.endswith("6") else 7]
         for idx, (ent, *_rest) in enumerate(zjtx):
-            tier = ["innovative", "provincial", "provincial", "little_giant"][idx % 4]
+            tier = ["innovative", "municipal", "provincial", "little_giant"][idx % 4]
             year = 2023 + idx % 3
             Classification.objects.get_or_create(enterprise=ent, kind="zjtx", category=tier, year=year, defaults={
                 "valid_from": dt.date(year, 7, 1), "valid_to": dt.date(year + 3, 6, 30), "source": "demo"})
