@@ -54,6 +54,14 @@ PROBLEMS = [
 ]
 
 
+# GB/T 4754 小类 → the "20+8" clusters (names as loaded by migration 0011) a firm of that industry is tagged with.
+CLUSTERS_BY_INDUSTRY = {
+    "3982": ["智能终端"], "3981": ["半导体与集成电路"], "3976": ["超高清视频显示"], "3874": ["安全节能环保"],
+    "3484": ["工业母机"], "3563": ["智能机器人"], "6513": ["软件与信息服务"], "6520": ["半导体与集成电路"],
+    "7484": ["精密仪器设备"],
+}
+
+
 def firm_names() -> dict[str, list[str]]:
     """The demo firms' names by street, each name used once across both streets: one name, one credit code."""
     names: dict[str, list[str]] = {}
@@ -93,6 +101,7 @@ def load(stdout=None) -> dict:
     from enterprises.models import (
         AnnualFigure,
         Classification,
+        Cluster,
         Enterprise,
         EnterpriseContact,
         IndustryCategory,
@@ -110,6 +119,7 @@ def load(stdout=None) -> dict:
     users = {u.username: u for u in User.objects.filter(
         username__in=["officer", "officer2", "officer_yt", "statistician", "manager", "admin"])}
     counts = {"firms": 0, "visits": 0}
+    clusters = {c.name: c for c in Cluster.objects.all()}
     district_campaign, _ = VisitCampaign.objects.get_or_create(
         name="万名干部助企行", street=None,
         defaults={"start_date": today - dt.timedelta(days=120), "end_date": today - dt.timedelta(days=60),
@@ -154,6 +164,8 @@ def load(stdout=None) -> dict:
                 # A database loaded by an older demo, whose generated names repeated: rename to the unique one.
                 ent.name = name
                 ent.save(update_fields=["name", "name_initials", "updated_at"])
+            if code in CLUSTERS_BY_INDUSTRY and not ent.clusters.exists():
+                ent.clusters.set([clusters[n] for n in CLUSTERS_BY_INDUSTRY[code] if n in clusters])
             firms.append((ent, code, low, high))
         # Annual figures 2023–2025 and 四上 by year: the first SISHANG_PER_STREET firms are above threshold.
         n_sishang = SISHANG_PER_STREET[street_code]

@@ -28,8 +28,10 @@ class EnterpriseForm(forms.ModelForm):
     class Meta:
         model = Enterprise
         fields = ["uscc", "name", "street", "community", "park", "address", "legal_representative",
-                  "registered_capital", "established_on", "status"]
-        widgets = {"established_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
+                  "registered_capital", "established_on", "status", "clusters"]
+        widgets = {"established_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+                   "clusters": forms.CheckboxSelectMultiple(attrs={"class": "cluster-choices"})}
+        help_texts = {"clusters": _("深圳市“20+8”战略性新兴产业集群和未来产业，可多选；管理员可在后台维护集群名单")}
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)

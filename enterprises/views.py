@@ -29,6 +29,7 @@ from enterprises.forms import (
 from enterprises.masking import email_for, may_see_personal_data, phone_for
 from enterprises.models import (
     Classification,
+    Cluster,
     Enterprise,
     IndustryCategory,
     LiaisonAssignment,
@@ -62,7 +63,7 @@ def _filters(request) -> selectors.ListFilters:
         division=g.get("division", "")[:2] if g.get("division", "").isdigit() else "",
         officer=_int(g.get("officer")), no_liaison=g.get("no_liaison") == "1",
         not_visited_days=_int(g.get("not_visited_days")), status=g.get("status", "")[:14],
-        new_sishang=_int(g.get("new_sishang")), qualifies=_int(g.get("qualifies")),
+        new_sishang=_int(g.get("new_sishang")), qualifies=_int(g.get("qualifies")), cluster=_int(g.get("cluster")),
     )
 
 
@@ -78,6 +79,7 @@ def _filter_choices(user):
         "officers": User.objects.filter(street__in=streets, role__in=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER),
                                         is_active=True).order_by("username"),
         "statuses": Enterprise.Status.choices,
+        "clusters": Cluster.objects.all(),
         "years": list(range(dt.date.today().year, dt.date.today().year - 6, -1)),
     }
 

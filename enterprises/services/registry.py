@@ -40,6 +40,8 @@ def create_enterprise(*, actor: User, uscc: str, **fields: Any) -> Enterprise:
     enterprise._history_user = actor
     enterprise.full_clean()
     enterprise.save()
+    if fields.get("clusters") is not None:
+        enterprise.clusters.set(fields["clusters"])
     return enterprise
 
 
@@ -58,6 +60,8 @@ def update_enterprise(enterprise: Enterprise, *, actor: User, **fields: Any) -> 
     enterprise._history_user = actor
     enterprise.full_clean()
     enterprise.save()
+    if fields.get("clusters") is not None:  # 产业集群 tags (Shenzhen 20+8 and the district's own)
+        enterprise.clusters.set(fields["clusters"])
     return enterprise
 
 
