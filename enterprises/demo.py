@@ -199,12 +199,19 @@ def load(stdout=None) -> dict:
         if street_code.endswith("6"):
             Classification.objects.get_or_create(enterprise=firms[0][0], kind="listed", stock_code="301xxx".replace("xxx", "266"),
                                                  defaults={"exchange": "SZSE", "valid_from": dt.date(2022, 8, 18)})
-            for ent, *_r in firms[1:3]:
+            for (ent, *_r), stage in zip(firms[1:3], ("restructuring", "tutoring")):
                 Classification.objects.get_or_create(enterprise=ent, kind="preipo", valid_from=dt.date(2024, 3, 1),
-                                                     defaults={"reason": "拟创业板上市，已完成股改"})
+                                                     defaults={"reason": "拟创业板上市", "category": stage})
         for idx, (ent, *_r) in enumerate(firms[n_sishang:n_sishang + 8]):
             Classification.objects.get_or_create(enterprise=ent, kind="pool", category="sishang_candidate",
                                                  valid_from=dt.date(2025, 1, 1), defaults={"reason": "营收接近规上标准"})
+        # 小升规 done: the firms new on the 2025 四上 list (every ninth) were in the pool since 2024 and graduate.
+        for idx in range(9, n_sishang, 9):
+            Classification.objects.get_or_create(enterprise=firms[idx][0], kind="pool", category="sishang_candidate",
+                                                 valid_from=dt.date(2024, 1, 1), defaults={"reason": "营收接近规上标准"})
+        from enterprises.services.pools import graduate_from_sishang
+
+        graduate_from_sishang(2025, enterprise_ids=[firms[idx][0].pk for idx in range(9, n_sishang, 9)])
         for ent, *_r in firms[n_sishang + 8:n_sishang + 14]:
             Classification.objects.get_or_create(enterprise=ent, kind="sampled", year=2025)
         # Liaisons: most firms, not all (the coverage page must have something to show).

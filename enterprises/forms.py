@@ -163,8 +163,9 @@ PROBLEM_CATEGORIES = VisitProblem.Category.choices
 
 class ClassificationForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=Classification.Kind.choices)
-    category = forms.ChoiceField(label=_("细类/级别/培育库"), required=False, choices=[("", "—")] + list(
-        Classification.SishangCategory.choices + Classification.ZjtxTier.choices + Classification.Pool.choices))
+    category = forms.ChoiceField(label=_("细类/级别/培育库/上市阶段"), required=False, choices=[("", "—")] + list(
+        Classification.SishangCategory.choices + Classification.ZjtxTier.choices + Classification.Pool.choices
+        + Classification.IpoStage.choices))
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
     valid_from = forms.DateField(label=_("起始/入库日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     valid_to = forms.DateField(label=_("终止/出库日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
     path("<int:pk>/classifications/new/", views.classification_add, name="classification_add"),
     path("classifications/<int:pk>/end/", views.classification_end, name="classification_end"),
+    path("classifications/<int:pk>/stage/", views.classification_stage, name="classification_stage"),
     path("<int:pk>/contacts/new/", views.contact_edit, name="contact_add"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
     path("visit-rules/", views.visit_rules, name="visit_rules"),

@@ -75,7 +75,7 @@ def _filter_choices(user):
         "sections": IndustryCategory.objects.filter(level="men").order_by("code"),
         "kinds": Classification.Kind.choices,
         "categories": (Classification.SishangCategory.choices + Classification.ZjtxTier.choices
-                       + Classification.Pool.choices),
+                       + Classification.Pool.choices + Classification.IpoStage.choices),
         "officers": User.objects.filter(street__in=streets, role__in=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER),
                                         is_active=True).order_by("username"),
         "statuses": Enterprise.Status.choices,
@@ -130,7 +130,7 @@ def enterprise_detail(request, pk: int):
     ctx = {"e": ent, **selectors.enterprise_detail(ent, request.user),
            "as_of": selectors.profile_in_year(ent, year) if year else None,
            "years": list(range(dt.date.today().year, dt.date.today().year - 6, -1)),
-           "pii": may_see_personal_data(request.user),
+           "pii": may_see_personal_data(request.user), "ipo_stages": Classification.IpoStage.choices,
            "can_edit": request.user.role in EDIT_ROLES or request.user.is_superuser,
            "can_visit": request.user.role in VISIT_ROLES or request.user.is_superuser,
            "can_assign": request.user.role in ASSIGN_ROLES or request.user.is_superuser,
@@ -176,6 +176,22 @@ def classification_add(request, pk: int):
             messages.success(request, _("分类已添加"))
             return redirect("enterprises:detail", pk=ent.pk)
     return render(request, "enterprises/classification_form.html", {"form": form, "e": ent})
+
+
+@require_POST
+@role_required(*EDIT_ROLES)
+def classification_stage(request, pk: int):
+    """A 拟上市 firm moves to its next stage (股改 → 辅导 → 申报 → 过会 → 上市)."""
+    from enterprises.services.pools import set_ipo_stage
+
+    fact = get_object_or_404(Classification.objects.visible_to(request.user), pk=pk)
+    try:
+        fact = set_ipo_stage(fact, request.POST.get("stage", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("上市进程已更新为“%(stage)s”。") % {"stage": fact.category_label})
+    return redirect("enterprises:detail", pk=fact.enterprise_id)
 
 
 @require_POST

@@ -94,3 +94,19 @@ def test_a_preipo_firm_carries_its_stage(street, manager):
     assert fact.valid_to is not None and fact.outcome == "graduated"
     with pytest.raises(ValidationError):
         set_ipo_stage(fact, "ipo-ish", actor=manager)
+
+
+def test_a_statistician_moves_a_preipo_firm_to_its_next_stage_from_the_firm_page(client_for, statistician, officer,
+                                                                                 street):
+    firm = EnterpriseFactory(street=street)
+    fact = ClassificationFactory(enterprise=firm, kind="preipo", category="restructuring", year=None,
+                                 valid_from=dt.date(2024, 3, 1))
+    c = client_for(statistician)
+    assert 'name="stage"' in c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    resp = c.post(reverse("enterprises:classification_stage", args=[fact.pk]), {"stage": "filed"}, follow=True)
+    fact.refresh_from_db()
+    assert fact.category == "filed" and "上市进程已更新为“申报”" in resp.content.decode()
+    assert client_for(officer).post(reverse("enterprises:classification_stage", args=[fact.pk]),
+                                    {"stage": "approved"}).status_code == 403
+    fact.refresh_from_db()
+    assert fact.category == "filed"
