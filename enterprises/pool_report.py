@@ -63,7 +63,7 @@ def pool_report(user: User) -> dict:
     return {
         "rows": sorted(rows.values(), key=lambda r: (r.pool == PREIPO_ROW, r.pool, -r.year)),
         "sizes": [(_label(p), n) for p, n in sorted(sizes.items())],
-        "stages": [(label, stages.get(value, 0)) for value, label in Classification.IpoStage.choices]
-        + ([(gettext("未注明阶段"), stages[""])] if stages.get("") else []),
+        "stages": [(value, label, stages.get(value, 0)) for value, label in Classification.IpoStage.choices]
+        + ([("", gettext("未注明阶段"), stages[""])] if stages.get("") else []),
     }
 

@@ -110,3 +110,12 @@ def test_a_statistician_moves_a_preipo_firm_to_its_next_stage_from_the_firm_page
                                     {"stage": "approved"}).status_code == 403
     fact.refresh_from_db()
     assert fact.category == "filed"
+
+
+def test_the_pool_report_counts_preipo_firms_by_stage(client_for, officer, street):
+    for stage in ("tutoring", "tutoring", "filed"):
+        ClassificationFactory(enterprise=EnterpriseFactory(street=street), kind="preipo", category=stage, year=None,
+                              valid_from=dt.date(2024, 3, 1))
+    page = client_for(officer).get(reverse("enterprises:pool_report"))
+    stages = {value: n for value, _label, n in page.context["stages"]}
+    assert stages == {"restructuring": 0, "tutoring": 2, "filed": 1, "approved": 0, "listed": 0}
