@@ -46,6 +46,11 @@ class EnterpriseForm(forms.ModelForm):
                 self.fields["industry_code"].initial = self.instance.industry.code
         if streets.count() == 1:
             self.fields["street"].initial = streets.first()
+        # 战略性新兴产业 / 未来产业 / 区级 as groups of checkboxes (the queryset still validates the choice).
+        groups: dict[str, list] = {}
+        for cluster in self.fields["clusters"].queryset:
+            groups.setdefault(cluster.get_kind_display(), []).append((cluster.pk, cluster.name))
+        self.fields["clusters"].choices = list(groups.items())
 
     def clean_uscc(self):
         if self.instance.pk:
