@@ -27,6 +27,29 @@ DEPARTMENT_FOR = {"space": "住建", "housing": "住建", "utilities": "供电",
                   "transport": "交通", "safety": "执法"}
 
 
+def office_hours(instant: dt.datetime, now: dt.datetime, rng: random.Random) -> dt.datetime:
+    """The same day in the office's own time zone at an office hour (9–12, 14–17), on a weekday, not after now.
+
+    The hour is set on the local time, not on the UTC instant: 9 o'clock UTC is 17 o'clock in Shenzhen.
+    """
+    local = timezone.localtime(instant)
+    while local.weekday() >= 5:  # appeals are taken in on working days
+        local -= dt.timedelta(days=1)
+    local = local.replace(hour=rng.choice([9, 10, 11, 14, 15, 16]), minute=rng.choice([0, 15, 30, 45]),
+                          second=0, microsecond=0)
+    while local > now:
+        local -= dt.timedelta(days=1)
+        while local.weekday() >= 5:
+            local -= dt.timedelta(days=1)
+    return local
+
+
+def title_for(firm, text: str) -> str:
+    """"恒通宏电子科技：厂房租约到期，希望…": an inbox line that names the firm reads apart from its neighbours."""
+    short = firm.name.removeprefix("深圳市").removesuffix("有限公司").removesuffix("股份")
+    return f"{short}：{text}"[:60]
+
+
 def _enterprises(street):
     from enterprises.models import Enterprise
 
@@ -80,14 +103,12 @@ def load(stdout=None) -> dict:
             age = rng.uniform(0.8, 2)  # signed but not yet answered: "不过夜" missed, 督办 not yet due
         else:
             age = rng.uniform(0.2, 180)
-        received = now - dt.timedelta(days=age, hours=rng.uniform(0, 8))
-        received = received.replace(hour=rng.choice([9, 10, 11, 14, 15, 16]), minute=rng.choice([0, 15, 30, 45]))
-        if received > now:
-            received -= dt.timedelta(days=1)
+        received = office_hours(now - dt.timedelta(days=age, hours=rng.uniform(0, 8)), now, rng)
         officer = officers[i % len(officers)]
         firm = rng.choice(firms)
+        text = rng.choice(SAMPLES[code])
         appeal = services.create_appeal(
-            enterprise=firm, category=categories[code], description="【演示】" + rng.choice(SAMPLES[code]),
+            enterprise=firm, category=categories[code], description="【演示】" + text, title=title_for(firm, text),
             officer=officer, actor=officer, source=rng.choice(["visit", "phone", "online", "walk_in", "event"]),
             urgency=rng.choice(["normal"] * 6 + ["urgent", "complex"]), contact_name="张经理",
             contact_phone="13800138000", at=received)

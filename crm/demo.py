@@ -1,5 +1,7 @@
 """Demo organisation: 光明区 with its six 街道 and their 社区 (official codes), departments, one user per role.
 
+The 街道 and 社区 come from the shipped division data through `load_divisions`, as for a real office.
+
 Idempotent: every row is looked up by its natural key first. Other apps register their own loaders.
 """
 
@@ -11,7 +13,9 @@ from crm.models.organisation import Role
 
 DEMO_PASSWORD = "Crm-demo-2026"
 
-DISTRICT = ("440311", "光明区")
+DISTRICT = "440311"  # 光明区: 光明 001, 公明 002, 新湖 003, 凤凰 004, 玉塘 005, 马田 006
+# What load_divisions("440311") gives (tests/crm/test_divisions.py checks they agree): test factories build
+# streets from this without reading the data file.
 STREETS = {
     "440311001": ("光明街道", ["光明", "碧眼", "东周", "白花", "翠湖", "迳口"]),
     "440311002": ("公明街道", ["公明", "上村", "李松蓢", "下村", "西田"]),
@@ -40,23 +44,17 @@ USERS = [
     ("officer_yt", Role.OFFICER, "张", "伟", "440311005", None, "企业服务专员"),
     ("statistician", Role.STATISTICIAN, "刘", "静", "440311006", None, "统计员"),
     ("dept", Role.DEPARTMENT, "赵", "强", None, "住建", "住建局经办人"),
-    ("district", Role.MANAGER, "周", "国华", None, None, "区工信局领导"),
+    ("district", Role.DISTRICT, "周", "国华", None, None, "区工信局领导"),
 ]
 
 
 @transaction.atomic
 def load(stdout=None) -> dict:
-    from crm.models import Community, Department, District, Street, Team, User
+    from crm.models import Department, Street, Team, User
+    from crm.services.divisions import load_divisions
 
-    district, _ = District.objects.get_or_create(code=DISTRICT[0], defaults={"name": DISTRICT[1]})
-    streets = {}
-    for code, (name, communities) in STREETS.items():
-        street, _ = Street.objects.get_or_create(code=code, defaults={"name": name, "district": district})
-        streets[code] = street
-        for i, community in enumerate(communities, start=1):
-            Community.objects.get_or_create(
-                code=f"{code}{i:03d}", defaults={"name": f"{community}社区", "street": street}
-            )
+    load_divisions(DISTRICT)
+    streets = {s.code: s for s in Street.objects.filter(district__code=DISTRICT)}
     departments = {}
     for name, short in DEPARTMENTS:
         street = streets["440311006"] if name.startswith("马田") else None
@@ -75,6 +73,9 @@ def load(stdout=None) -> dict:
             )
             user.set_password(DEMO_PASSWORD)
             user.save()
+        elif user.role != role:  # an older demo database: the demo logins keep the roles listed here
+            user.role = role
+            user.save(update_fields=["role"])
         users[username] = user
     team, created = Team.objects.get_or_create(
         street=streets["440311006"], name="新一代信息技术招商专班", defaults={"leader": users["manager"]}

@@ -57,4 +57,13 @@ class LiaisonAdmin(SimpleHistoryAdmin):
     raw_id_fields = ("enterprise", "officer", "created_by")
 
 
-admin.site.register([m.Cluster, m.Park, m.VisitCampaign], SimpleHistoryAdmin)
+@admin.register(m.Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    """Shenzhen "20+8" (loaded by migration 0011) and a district's own clusters: administrators edit them here."""
+
+    list_display = ("name", "kind", "code")
+    list_filter = ("kind",)
+    search_fields = ("name", "code")
+
+
+admin.site.register([m.Park, m.VisitCampaign], SimpleHistoryAdmin)

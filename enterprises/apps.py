@@ -7,10 +7,13 @@ class EnterprisesConfig(AppConfig):
     verbose_name = _("企业服务")
 
     def ready(self) -> None:
+        from crm.models import Role
         from crm.permissions import MANAGEMENT_ROLES, OFFICE_ROLES, VISIT_ROLES
         from crm.registry import NavItem, registry
 
-        from . import demo, home
+        from . import demo, home, signals
+
+        signals.connect()
 
         registry.add_nav(
             NavItem(_("企业"), "enterprises:list", roles=OFFICE_ROLES, order=20),
@@ -18,6 +21,7 @@ class EnterprisesConfig(AppConfig):
             NavItem(_("待走访"), "enterprises:due_visits", roles=VISIT_ROLES, order=22),
             NavItem(_("挂点覆盖"), "enterprises:coverage", roles=MANAGEMENT_ROLES, order=23),
             NavItem(_("走访活动"), "enterprises:campaign_list", roles=OFFICE_ROLES, order=24),
+            NavItem(_("培育库"), "enterprises:pool_report", roles=(*OFFICE_ROLES, Role.DISTRICT), order=25),
         )
         registry.add_home_card(20, home.due_card)
         registry.add_home_card(21, home.sishang_card)

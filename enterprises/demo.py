@@ -15,6 +15,7 @@ from crm.models import Community, Street, User
 from enterprises.models import (
     AnnualFigure,
     Classification,
+    Cluster,
     Enterprise,
     EnterpriseContact,
     IndustryCategory,
@@ -69,6 +70,41 @@ PROBLEMS = [
 ]
 
 
+# GB/T 4754 小类 → the "20+8" clusters (names as loaded by migration 0011) a firm of that industry is tagged with.
+CLUSTERS_BY_INDUSTRY = {
+    "3982": ["智能终端"], "3981": ["半导体与集成电路"], "3976": ["超高清视频显示"], "3874": ["安全节能环保"],
+    "3484": ["工业母机"], "3563": ["智能机器人"], "6513": ["软件与信息服务"], "6520": ["半导体与集成电路"],
+    "7484": ["精密仪器设备"],
+}
+
+
+def firm_names() -> dict[str, list[str]]:
+    """The demo firms' names by street, each name used once across both streets: one name, one credit code."""
+    names: dict[str, list[str]] = {}
+    taken: set[str] = set()
+    for s, (street_code, n_firms) in enumerate(FIRMS_PER_STREET.items()):
+        names[street_code] = []
+        for i in range(n_firms):
+            suffix = INDUSTRIES[i % len(INDUSTRIES)][1]
+            k = 0
+            while True:
+                word = (WORDS[(i * 7 + s * 17 + k * 13 + 9) % len(WORDS)]
+                        + WORDS[(i * 3 + s * 5 + k + 5) % len(WORDS)][:1])
+                name = f"深圳市{word}{suffix}"
+                if name not in taken:
+                    break
+                k += 1
+            taken.add(name)
+            names[street_code].append(name)
+    return names
+
+
+def old_names(street_code: str, i: int) -> set[str]:
+    """The name an earlier version of this loader gave firm i (it repeated across streets and every 80 firms)."""
+    suffix = INDUSTRIES[i % len(INDUSTRIES)][1]
+    return {f"深圳市{WORDS[(i * 7 + len(street_code)) % len(WORDS)] + WORDS[(i * 3 + 5) % len(WORDS)][:1]}{suffix}"}
+
+
 def demo_uscc(street_code: str, n: int) -> str:
     body = f"91440300MA5{street_code[-1]}{n:05d}"[:17]
     body = "".join(ch if ch in ALPHABET else "0" for ch in body)
@@ -79,10 +115,12 @@ def demo_uscc(street_code: str, n: int) -> str:
 def load(stdout=None) -> dict:
     rng = random.Random(20251123)
     today = timezone.localdate()
+    names = firm_names()
     industries = {i.code: i for i in IndustryCategory.objects.filter(code__in=[c for c, _, _ in INDUSTRIES])}
     users = {u.username: u for u in User.objects.filter(
         username__in=["officer", "officer2", "officer_yt", "statistician", "manager", "admin"])}
     counts = {"firms": 0, "visits": 0}
+    clusters = {c.name: c for c in Cluster.objects.all()}
     district_campaign, _ = VisitCampaign.objects.get_or_create(
         name="万名干部助企行", street=None,
         defaults={"start_date": today - dt.timedelta(days=120), "end_date": today - dt.timedelta(days=60),
@@ -106,8 +144,7 @@ def load(stdout=None) -> dict:
         firms = []
         for i in range(n_firms):
             code, suffix, (low, high) = INDUSTRIES[i % len(INDUSTRIES)]
-            word = WORDS[(i * 7 + len(street_code)) % len(WORDS)] + WORDS[(i * 3 + 5) % len(WORDS)][:1]
-            name = f"深圳市{word}{suffix}"
+            name = names[street_code][i]
             uscc = demo_uscc(street_code, i + 1)
             park = parks[i % len(parks)]
             ent = Enterprise.objects.filter(uscc=uscc).first()
@@ -124,6 +161,12 @@ def load(stdout=None) -> dict:
                     enterprise=ent, name=rng.choice("王李张刘陈") + rng.choice(["经理", "总", "主管"]), title="行政负责人",
                     phone=f"13{rng.randint(100000000, 999999999)}", email=f"contact{i}@example.com", is_primary=True)
                 counts["firms"] += 1
+            elif ent.name != name and ent.name in old_names(street_code, i):
+                # A database loaded by an older demo, whose generated names repeated: rename to the unique one.
+                ent.name = name
+                ent.save(update_fields=["name", "name_initials", "updated_at"])
+            if code in CLUSTERS_BY_INDUSTRY and not ent.clusters.exists():
+                ent.clusters.set([clusters[n] for n in CLUSTERS_BY_INDUSTRY[code] if n in clusters])
             firms.append((ent, code, low, high))
         # Annual figures 2023–2025 and 四上 by year: the first SISHANG_PER_STREET firms are above threshold.
         n_sishang = SISHANG_PER_STREET[street_code]
@@ -144,7 +187,7 @@ def load(stdout=None) -> dict:
         # 专精特新 tiers, 高新, listed, pre-IPO, pools, sampled.
         zjtx = firms[: 14 if street_code.endswith("6") else 7]
         for idx, (ent, *_rest) in enumerate(zjtx):
-            tier = ["innovative", "provincial", "provincial", "little_giant"][idx % 4]
+            tier = ["innovative", "municipal", "provincial", "little_giant"][idx % 4]
             year = 2023 + idx % 3
             Classification.objects.get_or_create(enterprise=ent, kind="zjtx", category=tier, year=year, defaults={
                 "valid_from": dt.date(year, 7, 1), "valid_to": dt.date(year + 3, 6, 30), "source": "demo"})
@@ -155,12 +198,19 @@ def load(stdout=None) -> dict:
         if street_code.endswith("6"):
             Classification.objects.get_or_create(enterprise=firms[0][0], kind="listed", stock_code="301xxx".replace("xxx", "266"),
                                                  defaults={"exchange": "SZSE", "valid_from": dt.date(2022, 8, 18)})
-            for ent, *_r in firms[1:3]:
+            for (ent, *_r), stage in zip(firms[1:3], ("restructuring", "tutoring")):
                 Classification.objects.get_or_create(enterprise=ent, kind="preipo", valid_from=dt.date(2024, 3, 1),
-                                                     defaults={"reason": "拟创业板上市，已完成股改"})
+                                                     defaults={"reason": "拟创业板上市", "category": stage})
         for idx, (ent, *_r) in enumerate(firms[n_sishang:n_sishang + 8]):
             Classification.objects.get_or_create(enterprise=ent, kind="pool", category="sishang_candidate",
                                                  valid_from=dt.date(2025, 1, 1), defaults={"reason": "营收接近规上标准"})
+        # 小升规 done: the firms new on the 2025 四上 list (every ninth) were in the pool since 2024 and graduate.
+        for idx in range(9, n_sishang, 9):
+            Classification.objects.get_or_create(enterprise=firms[idx][0], kind="pool", category="sishang_candidate",
+                                                 valid_from=dt.date(2024, 1, 1), defaults={"reason": "营收接近规上标准"})
+        from enterprises.services.pools import graduate_from_sishang
+
+        graduate_from_sishang(2025, enterprise_ids=[firms[idx][0].pk for idx in range(9, n_sishang, 9)])
         for ent, *_r in firms[n_sishang + 8:n_sishang + 14]:
             Classification.objects.get_or_create(enterprise=ent, kind="sampled", year=2025)
         # Liaisons: most firms, not all (the coverage page must have something to show).

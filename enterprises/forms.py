@@ -32,8 +32,10 @@ class EnterpriseForm(forms.ModelForm):
     class Meta:
         model = Enterprise
         fields = ["uscc", "name", "street", "community", "park", "address", "legal_representative",
-                  "registered_capital", "established_on", "status"]
-        widgets = {"established_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
+                  "registered_capital", "established_on", "status", "clusters"]
+        widgets = {"established_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+                   "clusters": forms.CheckboxSelectMultiple(attrs={"class": "cluster-choices"})}
+        help_texts = {"clusters": _("深圳市“20+8”战略性新兴产业集群和未来产业，可多选；管理员可在后台维护集群名单")}
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,6 +50,11 @@ class EnterpriseForm(forms.ModelForm):
                 self.fields["industry_code"].initial = self.instance.industry.code
         if streets.count() == 1:
             self.fields["street"].initial = streets.first()
+        # 战略性新兴产业 / 未来产业 / 区级 as groups of checkboxes (the queryset still validates the choice).
+        groups: dict[str, list] = {}
+        for cluster in self.fields["clusters"].queryset:
+            groups.setdefault(cluster.get_kind_display(), []).append((cluster.pk, cluster.name))
+        self.fields["clusters"].choices = list(groups.items())
 
     def clean_uscc(self):
         if self.instance.pk:
@@ -161,8 +168,9 @@ PROBLEM_CATEGORIES = VisitProblem.Category.choices
 
 class ClassificationForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=Classification.Kind.choices)
-    category = forms.ChoiceField(label=_("细类/级别/培育库"), required=False, choices=[("", "—")] + list(
-        Classification.SishangCategory.choices + Classification.ZjtxTier.choices + Classification.Pool.choices))
+    category = forms.ChoiceField(label=_("细类/级别/培育库/上市阶段"), required=False, choices=[("", "—")] + list(
+        Classification.SishangCategory.choices + Classification.ZjtxTier.choices + Classification.Pool.choices
+        + Classification.IpoStage.choices))
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
     valid_from = forms.DateField(label=_("起始/入库日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     valid_to = forms.DateField(label=_("终止/出库日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))

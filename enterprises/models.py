@@ -272,8 +272,10 @@ class Classification(models.Model):
         REAL_ESTATE = "real_estate", _("房地产开发经营")
 
     class ZjtxTier(models.TextChoices):
+        # 市级 and 省级 are separate recognitions with separate targets (a street's 市级"专精特新"30家).
         INNOVATIVE = "innovative", _("创新型中小企业")
-        PROVINCIAL = "provincial", _("省/市级专精特新中小企业")
+        MUNICIPAL = "municipal", _("市级专精特新中小企业")
+        PROVINCIAL = "provincial", _("省级专精特新中小企业")
         LITTLE_GIANT = "little_giant", _("国家级专精特新“小巨人”")
 
     class Pool(models.TextChoices):
@@ -281,6 +283,21 @@ class Classification(models.Model):
         SISHANG_CANDIDATE = "sishang_candidate", _("“四上”企业培育库（小升规）")
         ZJTX_CANDIDATE = "zjtx_candidate", _("专精特新培育库")
         GIANT_CANDIDATE = "giant_candidate", _("小巨人培育库")
+
+    class IpoStage(models.TextChoices):
+        """The stage of a 拟上市 firm, kept in `category` of its preipo fact."""
+
+        RESTRUCTURING = "restructuring", _("股改")
+        TUTORING = "tutoring", _("辅导")
+        FILED = "filed", _("申报")
+        APPROVED = "approved", _("过会")
+        LISTED = "listed", _("上市")
+
+    class Outcome(models.TextChoices):
+        """How a pool or list membership ended (培育库 exits are counted by kind)."""
+
+        GRADUATED = "graduated", _("已升规")
+        REMOVED = "removed", _("移出")
 
     class Exchange(models.TextChoices):
         SSE = "SSE", _("上海证券交易所")
@@ -307,6 +324,8 @@ class Classification(models.Model):
     exchange = models.CharField(_("交易所"), max_length=8, choices=Exchange.choices, blank=True)
     stock_code = models.CharField(_("股票代码"), max_length=12, blank=True)
     reason = models.CharField(_("原因/备注"), max_length=200, blank=True)
+    # Set when a pool membership ends: 已升规 (it appeared on the 四上 list) or 移出.
+    outcome = models.CharField(_("出库方式"), max_length=10, choices=Outcome.choices, blank=True)
     # "import:<batch id>" or "manual"; the import app links back through it.
     source = models.CharField(_("来源"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -353,7 +372,7 @@ class Classification(models.Model):
 
     @property
     def category_label(self) -> str:
-        for choices in (self.SishangCategory, self.ZjtxTier, self.Pool):
+        for choices in (self.SishangCategory, self.ZjtxTier, self.Pool, self.IpoStage):
             if self.category in choices.values:
                 return choices(self.category).label
         return self.category

@@ -41,6 +41,7 @@ from enterprises.forms import (
 from enterprises.masking import email_for, may_see_personal_data, phone_for
 from enterprises.models import (
     Classification,
+    Cluster,
     Enterprise,
     IndustryCategory,
     LiaisonAssignment,
@@ -74,7 +75,7 @@ def _filters(request) -> selectors.ListFilters:
         division=g.get("division", "")[:2] if g.get("division", "").isdigit() else "",
         officer=_int(g.get("officer")), no_liaison=g.get("no_liaison") == "1",
         not_visited_days=_int(g.get("not_visited_days")), status=g.get("status", "")[:14],
-        new_sishang=_int(g.get("new_sishang")), qualifies=_int(g.get("qualifies")),
+        new_sishang=_int(g.get("new_sishang")), qualifies=_int(g.get("qualifies")), cluster=_int(g.get("cluster")),
     )
 
 
@@ -86,10 +87,11 @@ def _filter_choices(user):
         "sections": IndustryCategory.objects.filter(level=IndustryCategory.Level.SECTION).order_by("code"),
         "kinds": Classification.Kind.choices,
         "categories": (Classification.SishangCategory.choices + Classification.ZjtxTier.choices
-                       + Classification.Pool.choices),
+                       + Classification.Pool.choices + Classification.IpoStage.choices),
         "officers": User.objects.filter(street__in=streets, role__in=LIAISON_ROLES,
                                         is_active=True).order_by("username"),
         "statuses": Enterprise.Status.choices,
+        "clusters": Cluster.objects.all(),
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 6, -1)),
     }
 
@@ -137,7 +139,7 @@ def enterprise_detail(request, pk: int):
     ctx = {"e": ent, **selectors.enterprise_detail(ent, request.user),
            "as_of": selectors.profile_in_year(ent, year) if year else None,
            "years": list(range(timezone.localdate().year, timezone.localdate().year - 6, -1)),
-           "pii": may_see_personal_data(request.user),
+           "pii": may_see_personal_data(request.user), "ipo_stages": Classification.IpoStage.choices,
            "can_edit": user_has_role(request.user, EDIT_ROLES),
            "can_visit": user_has_role(request.user, VISIT_ROLES),
            "can_assign": user_has_role(request.user, ASSIGN_ROLES),
@@ -183,6 +185,22 @@ def classification_add(request, pk: int):
             messages.success(request, _("分类已添加"))
             return redirect("enterprises:detail", pk=ent.pk)
     return render(request, "enterprises/classification_form.html", {"form": form, "e": ent})
+
+
+@require_POST
+@role_required(*EDIT_ROLES)
+def classification_stage(request, pk: int):
+    """A 拟上市 firm moves to its next stage (股改 → 辅导 → 申报 → 过会 → 上市)."""
+    from enterprises.services.pools import set_ipo_stage
+
+    fact = get_object_or_404(Classification.objects.visible_to(request.user), pk=pk)
+    try:
+        fact = set_ipo_stage(fact, request.POST.get("stage", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("上市进程已更新为“%(stage)s”。") % {"stage": fact.category_label})
+    return redirect("enterprises:detail", pk=fact.enterprise_id)
 
 
 @require_POST
@@ -346,6 +364,11 @@ def coverage(request):
         "load": selectors.officer_load(request.user), "kind": kind,
         "kinds": [(k, Classification.Kind(k).label) for k in selectors.COVERAGE_KINDS],
     })
+
+
+@role_required(*OFFICE_ROLES, Role.DISTRICT)
+def pool_report(request):
+    return render(request, "enterprises/pools.html", selectors.pool_report(request.user))
 
 
 @role_required(*VISIT_ROLES)

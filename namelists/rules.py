@@ -33,25 +33,30 @@ def sishang_category(industry_code: str | None, section: str | None, year: int |
 
 
 def zjtx_tier(text: str) -> str | None:
-    """'国家级专精特新“小巨人”' → little_giant; '创新型中小企业' → innovative; 省级/市级/专精特新 → provincial."""
+    """'国家级专精特新“小巨人”' → little_giant; '创新型中小企业' → innovative; '省级…'/'广东省专精特新…' → provincial;
+    '市级…'/'深圳市专精特新…' → municipal. 市级 and 省级 are separate recognitions with separate targets, so a
+    word that names neither ('专精特新', '区级') is no tier: the list's default applies, with a warning."""
     if not text:
         return None
     if "小巨人" in text or "国家级" in text:
         return Tier.LITTLE_GIANT
     if "创新型" in text:
         return Tier.INNOVATIVE
-    if any(w in text for w in ("省级", "市级", "区级", "专精特新")):
+    if "省级" in text or re.search(r"省[“\"「『]?专精特新", text):
         return Tier.PROVINCIAL
+    if "市级" in text or re.search(r"市[“\"「『]?专精特新", text):
+        return Tier.MUNICIPAL
     return None
 
 
 def default_zjtx_tier(title: str, file_name: str) -> tuple[str, str]:
-    """A list without a 级别 column: infer the tier from its title rows or file name, else 省/市级 — the list the
-    工信局 sends most often; the fact's reason says it was inferred so a statistician can correct it."""
+    """A list without a 级别 column: infer the tier from its title rows or file name, else 市级 — the list a
+    Shenzhen street receives most often (深圳市中小企业服务局); the fact's reason says it was inferred so a
+    statistician can correct it."""
     tier = zjtx_tier(title) or zjtx_tier(file_name)
     if tier:
         return tier, "级别未注明，按名录标题推定"
-    return Tier.PROVINCIAL, "级别未注明，暂按省/市级专精特新登记"
+    return Tier.MUNICIPAL, "级别未注明，暂按市级专精特新登记"
 
 
 EXCHANGES = [

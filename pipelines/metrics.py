@@ -237,9 +237,9 @@ def new_sishang(scope, start, end):
 
 
 @register("new_zjtx", _("新增专精特新企业"), _("家"), row_kind="enterprise",
-          help=_("当年首次认定为省/市级专精特新或国家级小巨人"))
+          help=_("当年首次认定为市级、省级专精特新或国家级小巨人"))
 def new_zjtx(scope, start, end):
-    return _new_by_year("zjtx", ["provincial", "little_giant"], scope, start, end, before="ever")
+    return _new_by_year("zjtx", ["municipal", "provincial", "little_giant"], scope, start, end, before="ever")
 
 
 @register("new_little_giant", _("新增国家级专精特新“小巨人”"), _("家"), row_kind="enterprise")

@@ -82,6 +82,7 @@ class ListFilters:
     status: str = ""
     new_sishang: int | None = None  # 新增四上 in that year
     qualifies: int | None = None  # revenue above the 四上 threshold that year but not classified (小升规 candidates)
+    cluster: int | None = None  # 产业集群 tag (20+8)
 
     def __post_init__(self) -> None:
         # Query strings are hostile: a year of 10**20 or a negative day count must not reach date arithmetic.
@@ -91,7 +92,7 @@ class ListFilters:
                 setattr(self, name, None)
         if self.not_visited_days is not None and not 1 <= self.not_visited_days <= 3650:
             self.not_visited_days = None
-        for name in ("street", "community", "park", "officer"):
+        for name in ("street", "community", "park", "officer", "cluster"):
             value = getattr(self, name)
             if value is not None and not 0 < value < 2**31:
                 setattr(self, name, None)
@@ -128,6 +129,9 @@ def filtered_enterprises(user: User, f: ListFilters) -> QuerySet[Enterprise]:
         qs = qs.filter(community_id=f.community)
     if f.park:
         qs = qs.filter(park_id=f.park)
+    if f.cluster:
+        tagged = Enterprise.clusters.through.objects.filter(cluster_id=f.cluster, enterprise_id=OuterRef("pk"))
+        qs = qs.filter(Exists(tagged))
     if f.status:
         qs = qs.filter(status=f.status)
     if f.section:

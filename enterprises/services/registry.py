@@ -41,6 +41,8 @@ def create_enterprise(*, actor: User, uscc: str, **fields: Any) -> Enterprise:
     enterprise._history_user = actor
     enterprise.full_clean()
     enterprise.save()
+    if fields.get("clusters") is not None:
+        enterprise.clusters.set(fields["clusters"])
     return enterprise
 
 
@@ -59,6 +61,8 @@ def update_enterprise(enterprise: Enterprise, *, actor: User, **fields: Any) -> 
     enterprise._history_user = actor
     enterprise.full_clean()
     enterprise.save()
+    if fields.get("clusters") is not None:  # 产业集群 tags (Shenzhen 20+8 and the district's own)
+        enterprise.clusters.set(fields["clusters"])
     return enterprise
 
 
@@ -106,6 +110,10 @@ def add_classification(enterprise: Enterprise, *, actor: User, kind: str, catego
         raise ValidationError({"category": "该企业已在此培育库/清单中"})
     fact._history_user = actor
     fact.save()
+    if kind == Classification.Kind.SISHANG and year:
+        from enterprises.services.pools import graduate_from_sishang
+
+        graduate_from_sishang(year, enterprise_ids=[enterprise.pk], actor=actor)
     return fact
 
 

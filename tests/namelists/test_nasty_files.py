@@ -227,7 +227,7 @@ def test_zjtx_tier_column_and_gaoxin_listed_lists(streets):
             [B, "乙公司", "马田街道", "创新型中小企业"], [C, "丙公司", "马田街道", "市级"]]
     commit(csv_bytes(rows), "zjtx.csv", "zjtx", year=2025)
     tiers = dict(Classification.objects.filter(kind="zjtx").values_list("enterprise__uscc", "category"))
-    assert tiers == {A: "little_giant", B: "innovative", C: "provincial"}
+    assert tiers == {A: "little_giant", B: "innovative", C: "municipal"}  # 市级 is not 省级
 
     rows = [["统一社会信用代码", "企业名称", "证书编号", "发证日期"], [A, "甲公司", "GR202544000123", "2025-12-19"]]
     commit(csv_bytes(rows), "gx.csv", "gaoxin", year=2025)

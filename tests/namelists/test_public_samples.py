@@ -81,7 +81,7 @@ def test_importing_the_same_file_twice_creates_and_changes_nothing(streets):
 def test_zjtx_without_tier_column_gets_the_documented_default_tier(streets):
     run_import("zjtx_2025_utf8.csv", "zjtx")
     fact = Classification.objects.filter(kind="zjtx").first()
-    assert fact.category == "provincial" and "级别未注明" in fact.reason
+    assert fact.category == "municipal" and "级别未注明" in fact.reason
     assert fact.valid_from.isoformat() == "2025-01-01" and fact.valid_to.isoformat() == "2027-12-31"
 
 

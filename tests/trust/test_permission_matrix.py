@@ -84,6 +84,8 @@ URL_RULES: dict[str, Rule] = {
     "enterprises:liaison_end":      Rule("liaison", "edit", "POST"),
     "enterprises:classification_add": Rule("enterprise", "edit"),
     "enterprises:classification_end": Rule("classification", "edit", "POST"),
+    "enterprises:classification_stage": Rule("classification", "edit", "POST"),
+    "enterprises:pool_report":      Rule("pool_report", "read"),
     "enterprises:contact_add":      Rule("enterprise", "contact"),
     "enterprises:contact_edit":     Rule("contact", "edit", kwargs={"pk": lambda o: o.enterprise_id,
                                                                     "contact_pk": lambda o: o.pk}),
@@ -180,6 +182,7 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("attachment", "read"):      {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("problem", "act"):          {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("coverage", "read"):        {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, OK),     D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("pool_report", "read"):     {O: (OK, OK),       S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("campaign", "list"):        {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("campaign", "read"):        {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("liaison_form", "create"):  {O: (FORBIDDEN,)*2, S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
@@ -244,7 +247,7 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
 # Kinds whose builder makes nothing: the page is a form or a dashboard; own/other makes no difference.
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
               "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
-              "economy_page", "economy_district", "policy_form", "policy_amounts"}
+              "economy_page", "economy_district", "policy_form", "policy_amounts", "pool_report"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
 ROUTES = checked_routes()
 
