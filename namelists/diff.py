@@ -337,10 +337,12 @@ class _Differ:
     # --- the category of the fact a row stands for, one method per list kind (see CATEGORY_RULES)
 
     def sishang_category(self, row: int, v: dict, industry_id: int | None) -> tuple[str, str]:
-        category = rules.sishang_category(self.industry_codes.get(industry_id), self.sections.get(industry_id))
+        code = self.industry_codes.get(industry_id)
+        category = rules.sishang_category(code, self.sections.get(industry_id), self.year)
         if not category:
-            self.issues.append(Issue(row, self.col_label.get("industry", "行业代码"), "",
-                                     "缺少有效行业代码，无法确定四上类别，分类暂不细分", "warning"))
+            reason = ("行业不属于四上统计范围（如农林牧渔、金融），分类暂不细分" if code
+                      else "缺少有效行业代码，无法确定四上类别，分类暂不细分")
+            self.issues.append(Issue(row, self.col_label.get("industry", "行业代码"), "", reason, "warning"))
         return category, ""
 
     def zjtx_tier(self, row: int, v: dict, industry_id: int | None) -> tuple[str, str]:
