@@ -1,0 +1,28 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from space.models import EfficiencyRule, InvestmentImport, InvestmentMonth, InvestmentProject
+
+
+@admin.register(EfficiencyRule)
+class EfficiencyRuleAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "min_tax_per_10k", "min_occupancy", "updated_at")
+
+
+class MonthInline(admin.TabularInline):
+    model = InvestmentMonth
+    extra = 0
+
+
+@admin.register(InvestmentProject)
+class InvestmentProjectAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "street", "kind", "year", "year_plan", "registered")
+    list_filter = ("street", "kind", "year", "registered")
+    search_fields = ("code", "name")
+    raw_id_fields = ("enterprise", "pipeline_project", "officer")
+    inlines = [MonthInline]
+
+
+@admin.register(InvestmentImport)
+class InvestmentImportAdmin(admin.ModelAdmin):
+    list_display = ("month", "street", "filename", "rows", "replaced", "by", "at")

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SpaceConfig(AppConfig):
+    name = "space"
+    verbose_name = _("产业空间与固投")
+
+    def ready(self) -> None:
+        from crm.registry import NavItem, registry
+
+        from .demo import load as load_demo
+        from .permissions import READ_ROLES
+
+        registry.add_nav(
+            NavItem(_("园区楼宇"), "space:park_list", roles=READ_ROLES, order=425),
+        )
+        registry.add_demo(45, "space", load_demo)

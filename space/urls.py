@@ -1,0 +1,11 @@
+from django.urls import path
+
+from space import views
+
+app_name = "space"
+urlpatterns = [
+    path("parks/", views.park_list, name="park_list"),
+    path("parks/<int:pk>/", views.park_detail, name="park_detail"),
+    path("parks/<int:pk>/edit/", views.park_edit, name="park_edit"),
+    path("parks/rule/", views.rule_edit, name="rule_edit"),
+]
