@@ -29,3 +29,38 @@ class RuleForm(forms.ModelForm):
     class Meta:
         model = EfficiencyRule
         fields = ("min_tax_per_10k", "min_occupancy")
+
+
+class InvestmentImportForm(forms.Form):
+    month = forms.CharField(label=_("月份"), widget=forms.TextInput(attrs={"type": "month"}),
+                            help_text=_("该月固投月报；重新导入同一月份将整体替换该月数据"))
+    file = forms.FileField(label=_("固投月报（Excel/CSV）"),
+                           help_text=_("须含“项目代码”和“本月完成投资（万元）”两列"))
+    street = forms.ModelChoiceField(label=_("街道"), queryset=None, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        from crm.scoping import visible_streets
+
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None and user.street_id:
+            del self.fields["street"]
+        else:
+            self.fields["street"].queryset = visible_streets(user)
+            self.fields["street"].required = True
+
+    def clean_month(self):
+        import datetime as dt
+
+        text = (self.cleaned_data["month"] or "").strip()
+        try:
+            year, month = (int(x) for x in text.split("-")[:2])
+            return dt.date(year, month, 1)
+        except (ValueError, TypeError):
+            raise forms.ValidationError(_("月份格式应为 2026-03。")) from None
+
+    @property
+    def street_id(self) -> int:
+        if self.user.street_id:
+            return self.user.street_id
+        return self.cleaned_data["street"].pk

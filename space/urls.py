@@ -9,3 +9,7 @@ urlpatterns = [
     path("parks/<int:pk>/edit/", views.park_edit, name="park_edit"),
     path("parks/rule/", views.rule_edit, name="rule_edit"),
 ]
+urlpatterns += [
+    path("investment/", views.investment_list, name="investment_list"),
+    path("investment/import/", views.investment_import, name="investment_import"),
+]

@@ -94,3 +94,78 @@ def rule_edit(request):
             messages.success(request, _("低效园区规则已保存，园区列表已按新规则标记。"))
             return redirect(reverse("space:park_list") + "?low=1")
     return render(request, "space/rule_form.html", {"form": form})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 固投
+
+
+SESSION_KEY = "space_investment_preview"
+
+
+@role_required(*READ_ROLES)
+def investment_list(request):
+    from django.db.models import Sum
+
+    from space.models import InvestmentKind, InvestmentProject
+    from space.services.investment import projects_with_progress
+
+    today = timezone.localdate()
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today.year
+    until = today if year == today.year else timezone.datetime(year, 12, 31).date()
+    qs = projects_with_progress(InvestmentProject.objects.visible_to(request.user).filter(year=year)
+                                .select_related("street", "enterprise"), year, until)
+    behind_only = request.GET.get("behind") == "1"
+    if behind_only:
+        qs = qs.filter(behind__gt=0)
+    by_kind = {row["kind"]: row for row in qs.order_by().values("kind").annotate(
+        plan=Sum("year_plan"), done=Sum("ytd"))}
+    kinds = [(value, label, by_kind.get(value)) for value, label in InvestmentKind.choices]
+    rows = list(qs.order_by("-behind", "code")[:300])
+    return render(request, "space/investment_list.html", {
+        "rows": rows, "kinds": kinds, "year": year, "until": until, "behind_only": behind_only,
+        "can_import": can(request.user, "import_investment"),
+        "years": range(today.year, today.year - 5, -1),
+        "total_plan": sum((k[2]["plan"] for k in kinds if k[2]), 0),
+        "total_done": sum((k[2]["done"] for k in kinds if k[2]), 0),
+    })
+
+
+@role_required(*ACTION_ROLES["import_investment"])
+def investment_import(request):
+    import datetime as dt
+    from decimal import Decimal
+
+    from space.forms import InvestmentImportForm
+    from space.services import investment
+
+    if request.method == "POST" and request.POST.get("confirm"):
+        pending = request.session.get(SESSION_KEY)
+        if not pending:
+            messages.error(request, _("预览已过期，请重新上传。"))
+            return redirect("space:investment_import")
+        month = dt.date.fromisoformat(pending["month"])
+        batch = investment.apply(actor=request.user, street_id=pending["street_id"], month=month,
+                                 rows=[(pid, Decimal(a)) for pid, a in pending["rows"]], filename=pending["filename"])
+        del request.session[SESSION_KEY]
+        messages.success(request, _("已导入 %(month)s 固投月报 %(n)s 行（替换原有 %(r)s 行）。下一步：查看进度滞后的项目。")
+                         % {"month": f"{month:%Y-%m}", "n": batch.rows, "r": batch.replaced})
+        return redirect(reverse("space:investment_list") + f"?year={month.year}&behind=1")
+    form = InvestmentImportForm(request.POST or None, request.FILES or None, user=request.user)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        preview = investment.preview(upload.read(), upload.name, actor=request.user, street_id=form.street_id,
+                                     month=form.cleaned_data["month"])
+        if preview.errors:
+            request.session.pop(SESSION_KEY, None)
+        else:
+            request.session[SESSION_KEY] = {
+                "street_id": form.street_id, "month": preview.month.isoformat(), "filename": upload.name,
+                "rows": [(r.project_id, str(r.amount)) for r in preview.rows],
+            }
+    from space.models import InvestmentImport
+
+    history = InvestmentImport.objects.visible_to(request.user).select_related("by")[:10]
+    return render(request, "space/investment_import.html", {"form": form, "preview": preview, "history": history})
