@@ -15,5 +15,6 @@ class SpaceConfig(AppConfig):
         registry.add_nav(
             NavItem(_("园区楼宇"), "space:park_list", roles=READ_ROLES, order=425),
             NavItem(_("固投项目库"), "space:investment_list", roles=READ_ROLES, order=426),
+            NavItem(_("产业地图"), "space:park_map", roles=READ_ROLES, order=427),
         )
         registry.add_demo(45, "space", load_demo)

@@ -64,3 +64,17 @@ class InvestmentImportForm(forms.Form):
         if self.user.street_id:
             return self.user.street_id
         return self.cleaned_data["street"].pk
+
+
+class OutlineForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=100, initial=_("街道社区边界"))
+    street = forms.ModelChoiceField(label=_("街道"), queryset=None, required=False,
+                                    help_text=_("留空为全区边界"))
+    file = forms.FileField(label=_("GeoJSON 文件"),
+                           help_text=_("FeatureCollection，Polygon/MultiPolygon，经纬度坐标，每个要素须有 properties.name"))
+
+    def __init__(self, *args, user=None, **kwargs):
+        from crm.scoping import visible_streets
+
+        super().__init__(*args, **kwargs)
+        self.fields["street"].queryset = visible_streets(user)

@@ -169,3 +169,32 @@ class InvestmentImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.filename}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 产业地图
+
+
+class MapOutline(models.Model):
+    """A GeoJSON FeatureCollection of outlines (street / community boundaries) uploaded by an administrator.
+
+    Drawn with the locally served ECharts (`echarts.registerMap`); validated on upload by
+    space.services.outlines.validate_geojson. The newest outline of a street (or the district one) is used.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    street = models.ForeignKey("crm.Street", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="map_outlines", verbose_name=_("街道"), help_text=_("留空为全区"))
+    geojson = models.JSONField(_("GeoJSON"))
+    features = models.PositiveIntegerField(_("要素数"), default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                                    verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("地图边界")
+        verbose_name_plural = _("地图边界")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -22,6 +22,8 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "edit_rule": (Role.MANAGER, Role.ADMIN),
     # The monthly 固投 report comes through the statistician.
     "import_investment": (Role.STATISTICIAN, Role.MANAGER, Role.ADMIN),
+    # Street/community outlines for the map come from the district's planning office, through the administrator.
+    "upload_outline": (Role.ADMIN,),
 }
 
 

@@ -161,3 +161,25 @@ def tenants_of(park: Park, limit: int = 50) -> list[Enterprise]:
 
 def open_vacancies_of(park: Park) -> list[Vacancy]:
     return list(Vacancy.objects.filter(park=park, status__in=OPEN_VACANCY).order_by("building", "unit_name")[:100])
+
+
+def matching_demands(user, park: Park, limit: int = 30) -> list[dict]:
+    """按图索地: the open space demands of the park's street that one of its vacancies fits, best first.
+
+    Bounded: the newest `limit` open demands the user may see, each scored by pipelines' matching against this
+    park's vacancies only (one candidate query per demand).
+    """
+    from pipelines.models import Project, SpaceDemand
+    from pipelines.services.matching import match
+
+    demands = (SpaceDemand.objects.visible_to(user).filter(street_id=park.street_id, is_open=True)
+               .filter(Q(project__isnull=True) | Q(project__in=Project.objects.visible_to(user)))
+               .select_related("project", "enterprise").order_by("-created_at")[:limit])
+    vacancies = Vacancy.objects.filter(park=park)
+    found = []
+    for demand in demands:
+        matches = match(demand, vacancies, limit=1)
+        if matches:
+            found.append({"demand": demand, "best": matches[0]})
+    found.sort(key=lambda f: -f["best"].score)
+    return found

@@ -13,3 +13,7 @@ urlpatterns += [
     path("investment/", views.investment_list, name="investment_list"),
     path("investment/import/", views.investment_import, name="investment_import"),
 ]
+urlpatterns += [
+    path("map/", views.park_map, name="park_map"),
+    path("map/outline/", views.outline_upload, name="outline_upload"),
+]

@@ -50,6 +50,7 @@ def park_detail(request, pk: int):
     return render(request, "space/park_detail.html", {
         "park": park, "year": year, "tenants": selectors.tenants_of(park),
         "vacancies": selectors.open_vacancies_of(park), "rule": selectors.rule_for(park.street_id),
+        "demands": selectors.matching_demands(request.user, park),
         "can_edit": can(request.user, "edit_park"),
         "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
     })
@@ -169,3 +170,63 @@ def investment_import(request):
 
     history = InvestmentImport.objects.visible_to(request.user).select_related("by")[:10]
     return render(request, "space/investment_import.html", {"form": form, "preview": preview, "history": history})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 产业地图
+
+
+MAP_MEASURES = {
+    "vacant_area": "空置面积（㎡）", "output_density": "每万㎡产值（万元）", "tenants": "在园企业数", "sishang": "四上企业数",
+}
+MAP_LIMIT = 5000
+
+
+@role_required(*READ_ROLES)
+def park_map(request):
+    from django.db.models import Q
+
+    from space.models import MapOutline
+
+    measure = request.GET.get("measure", "")
+    measure = measure if measure in MAP_MEASURES else "vacant_area"
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else _default_year()
+    parks = selectors.with_figures(
+        Park.objects.visible_to(request.user).filter(longitude__isnull=False, latitude__isnull=False), year)
+    points = [
+        {"name": p.name, "value": [float(p.longitude), float(p.latitude), float(getattr(p, measure) or 0)],
+         "url": reverse("space:park_detail", args=[p.pk]) + f"?year={year}", "low": p.low_efficiency,
+         "vacant": float(p.vacant_area or 0)}
+        for p in parks.order_by("pk")[:MAP_LIMIT]
+    ]
+    outline = (MapOutline.objects.filter(Q(street_id=request.user.street_id) | Q(street__isnull=True))
+               .order_by("street_id", "-uploaded_at").first() if request.user.street_id
+               else MapOutline.objects.filter(street__isnull=True).first())
+    return render(request, "space/park_map.html", {
+        "measures": MAP_MEASURES, "measure": measure, "year": year, "count": len(points),
+        "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+        "map_data": {"points": points, "label": MAP_MEASURES[measure],
+                     "outline": outline.geojson if outline else None, "outline_name": outline.name if outline else ""},
+        "can_upload": can(request.user, "upload_outline"),
+    })
+
+
+@role_required(*ACTION_ROLES["upload_outline"])
+def outline_upload(request):
+    from space.forms import OutlineForm
+    from space.services import outlines
+
+    form = OutlineForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outline = outlines.upload(actor=request.user, name=form.cleaned_data["name"],
+                                      street_id=form.cleaned_data["street"].pk if form.cleaned_data["street"] else None,
+                                      content=form.cleaned_data["file"].read())
+        except ValidationError as exc:
+            form.add_error("file", exc.messages)
+        else:
+            messages.success(request, _("边界“%(name)s”已上传（%(n)s 个区域），地图已按此边界绘制。")
+                             % {"name": outline.name, "n": outline.features})
+            return redirect("space:park_map")
+    return render(request, "space/outline_form.html", {"form": form})
