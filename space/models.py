@@ -198,3 +198,79 @@ class MapOutline(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 空间更新项目 (城市更新、工改工、容积率提升、旧工业区综合提升、土地整备)
+
+
+class RenewalProject(models.Model):
+    class Kind(models.TextChoices):
+        URBAN_RENEWAL = "urban_renewal", _("城市更新")
+        INDUSTRIAL = "industrial", _("工改工")
+        FAR = "far", _("容积率提升")
+        OLD_ZONE = "old_zone", _("旧工业区综合提升")
+        LAND = "land", _("土地整备")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("谋划")
+        ACTIVE = "active", _("推进中")
+        DELIVERED = "delivered", _("已交付")
+        SUSPENDED = "suspended", _("暂停")
+
+    street = models.ForeignKey("crm.Street", on_delete=models.PROTECT, related_name="renewal_projects",
+                               verbose_name=_("街道"))
+    name = models.CharField(_("项目名称"), max_length=150)
+    kind = models.CharField(_("类别"), max_length=14, choices=Kind.choices)
+    parks = models.ManyToManyField("enterprises.Park", blank=True, related_name="renewal_projects",
+                                   verbose_name=_("涉及园区/楼宇"))
+    area = models.DecimalField(_("整备/改造面积（㎡）"), max_digits=12, decimal_places=2,
+                               validators=[MinValueValidator(Decimal("0"))])
+    year_area_target = models.DecimalField(_("本年面积目标（㎡）"), max_digits=12, decimal_places=2, null=True,
+                                           blank=True, validators=[MinValueValidator(Decimal("0"))])
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="renewal_projects", verbose_name=_("责任人"))
+    team = models.ForeignKey("crm.Team", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="renewal_projects", verbose_name=_("责任专班"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("空间更新项目")
+        verbose_name_plural = _("空间更新项目")
+        ordering = ["street", "name"]
+        constraints = [models.CheckConstraint(condition=Q(area__gte=0), name="renewal_area_not_negative")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RenewalMilestone(models.Model):
+    """A dated step of a renewal project. `delivered_area` is the area handed over when the step is done: it is
+    what counts toward the area targets (dated by `actual_on`)."""
+
+    project = models.ForeignKey(RenewalProject, on_delete=models.CASCADE, related_name="milestones",
+                                verbose_name=_("项目"))
+    name = models.CharField(_("节点"), max_length=100)
+    planned_on = models.DateField(_("计划完成日期"))
+    actual_on = models.DateField(_("实际完成日期"), null=True, blank=True)
+    delivered_area = models.DecimalField(_("交付面积（㎡）"), max_digits=12, decimal_places=2, null=True, blank=True,
+                                         validators=[MinValueValidator(Decimal("0"))])
+
+    objects = scoped_manager("project__street")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("项目节点")
+        verbose_name_plural = _("项目节点")
+        ordering = ["project", "planned_on", "pk"]
+        indexes = [models.Index(fields=["planned_on"], condition=Q(actual_on__isnull=True),
+                                name="renewal_milestone_open_idx")]
+        constraints = [models.CheckConstraint(condition=Q(delivered_area__isnull=True) | Q(delivered_area__gte=0),
+                                              name="renewal_delivered_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.name}"

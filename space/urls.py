@@ -17,3 +17,4 @@ urlpatterns += [
     path("map/", views.park_map, name="park_map"),
     path("map/outline/", views.outline_upload, name="outline_upload"),
 ]
+urlpatterns += [path("renewal/", views.renewal_list, name="renewal_list")]

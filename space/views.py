@@ -230,3 +230,17 @@ def outline_upload(request):
                              % {"name": outline.name, "n": outline.features})
             return redirect("space:park_map")
     return render(request, "space/outline_form.html", {"form": form})
+
+
+@role_required(*READ_ROLES)
+def renewal_list(request):
+    from django.db.models import Prefetch, Sum
+
+    from space.models import RenewalMilestone, RenewalProject
+
+    today = timezone.localdate()
+    projects = (RenewalProject.objects.visible_to(request.user).select_related("street", "officer", "team")
+                .annotate(delivered=Sum("milestones__delivered_area"))
+                .prefetch_related("parks", Prefetch("milestones", queryset=RenewalMilestone.objects.order_by("planned_on")))
+                .order_by("street", "name")[:200])
+    return render(request, "space/renewal_list.html", {"projects": projects, "today": today})
