@@ -78,3 +78,11 @@ class OutlineForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["street"].queryset = visible_streets(user)
+
+
+class ParkImportForm(InvestmentImportForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["month"]
+        self.fields["file"].label = _("园区楼宇台账（Excel/CSV）")
+        self.fields["file"].help_text = _("须含“园区名称”列；可含类型、地址、经度、纬度、占地面积、建筑面积、主导产业、纳管状态、纳管面积、统租面积、经济微单元")

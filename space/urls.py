@@ -18,3 +18,4 @@ urlpatterns += [
     path("map/outline/", views.outline_upload, name="outline_upload"),
 ]
 urlpatterns += [path("renewal/", views.renewal_list, name="renewal_list")]
+urlpatterns += [path("parks/import/", views.park_import, name="park_import")]

@@ -38,6 +38,7 @@ def park_list(request):
         "rows": rows, "filters": filters, "measures": selectors.MEASURES, "page": page, "has_next": has_next,
         "query": query.urlencode(), "rule": rule, "offset": (page - 1) * selectors.PAGE_SIZE,
         "can_edit_rule": can(request.user, "edit_rule") and request.user.street_id is not None,
+        "can_import": can(request.user, "edit_park"),
         "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
     })
 
@@ -244,3 +245,34 @@ def renewal_list(request):
                 .prefetch_related("parks", Prefetch("milestones", queryset=RenewalMilestone.objects.order_by("planned_on")))
                 .order_by("street", "name")[:200])
     return render(request, "space/renewal_list.html", {"projects": projects, "today": today})
+
+
+PARK_SESSION_KEY = "space_park_import"
+
+
+@role_required(*ACTION_ROLES["edit_park"])
+def park_import(request):
+    from space.forms import ParkImportForm
+    from space.services import park_import as service
+
+    if request.method == "POST" and request.POST.get("confirm"):
+        pending = request.session.pop(PARK_SESSION_KEY, None)
+        if not pending:
+            messages.error(request, _("预览已过期，请重新上传。"))
+            return redirect("space:park_import")
+        count = service.apply(actor=request.user, street_id=pending["street_id"], rows=pending["rows"])
+        messages.success(request, _("已导入园区楼宇台账 %(n)s 行。下一步：在产业地图上核对位置。") % {"n": count})
+        return redirect("space:park_map")
+    form = ParkImportForm(request.POST or None, request.FILES or None, user=request.user)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        preview = service.preview(upload.read(), upload.name, actor=request.user, street_id=form.street_id)
+        if preview.errors:
+            request.session.pop(PARK_SESSION_KEY, None)
+        else:
+            request.session[PARK_SESSION_KEY] = {
+                "street_id": form.street_id,
+                "rows": [{k: str(v) for k, v in row.items()} for row in preview.rows],
+            }
+    return render(request, "space/park_import.html", {"form": form, "preview": preview})
