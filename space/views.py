@@ -194,12 +194,13 @@ def park_map(request):
     year = request.GET.get("year", "")
     year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else _default_year()
     parks = selectors.with_figures(
-        Park.objects.visible_to(request.user).filter(longitude__isnull=False, latitude__isnull=False), year)
+        Park.objects.visible_to(request.user).filter(longitude__isnull=False, latitude__isnull=False)
+        .order_by("pk")[:MAP_LIMIT], year)
     points = [
         {"name": p.name, "value": [float(p.longitude), float(p.latitude), float(getattr(p, measure) or 0)],
          "url": reverse("space:park_detail", args=[p.pk]) + f"?year={year}", "low": p.low_efficiency,
          "vacant": float(p.vacant_area or 0)}
-        for p in parks.order_by("pk")[:MAP_LIMIT]
+        for p in parks
     ]
     outline = (MapOutline.objects.filter(Q(street_id=request.user.street_id) | Q(street__isnull=True))
                .order_by("street_id", "-uploaded_at").first() if request.user.street_id
