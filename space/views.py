@@ -37,7 +37,7 @@ def park_list(request):
     return render(request, "space/park_list.html", {
         "rows": rows, "filters": filters, "measures": selectors.MEASURES, "page": page, "has_next": has_next,
         "query": query.urlencode(), "rule": rule, "offset": (page - 1) * selectors.PAGE_SIZE,
-        "can_edit_rule": can(request.user, "edit_rule") and request.user.street_id is not None,
+        "can_edit_rule": can(request.user, "edit_rule"),
         "can_import": can(request.user, "edit_park"),
         "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
     })
@@ -81,13 +81,13 @@ def park_edit(request, pk: int):
 
 @role_required(*ACTION_ROLES["edit_rule"])
 def rule_edit(request):
-    if request.user.street_id is None:
-        raise Http404  # the district default is kept in the admin
-    rule = EfficiencyRule.objects.filter(street_id=request.user.street_id).first()
-    form = RuleForm(request.POST or None, instance=rule or EfficiencyRule(street_id=request.user.street_id))
+    """A street user edits the street's rule; a district-wide user (administrator) the district default."""
+    street_id = request.user.street_id
+    rule = EfficiencyRule.objects.filter(street_id=street_id).first()
+    form = RuleForm(request.POST or None, instance=rule or EfficiencyRule(street_id=street_id))
     if request.method == "POST" and form.is_valid():
         try:
-            park_services.set_rule(actor=request.user, street_id=request.user.street_id,
+            park_services.set_rule(actor=request.user, street_id=street_id,
                                    min_tax_per_10k=form.cleaned_data["min_tax_per_10k"],
                                    min_occupancy=form.cleaned_data["min_occupancy"])
         except ValidationError as exc:
@@ -95,7 +95,7 @@ def rule_edit(request):
         else:
             messages.success(request, _("低效园区规则已保存，园区列表已按新规则标记。"))
             return redirect(reverse("space:park_list") + "?low=1")
-    return render(request, "space/rule_form.html", {"form": form})
+    return render(request, "space/rule_form.html", {"form": form, "is_default": street_id is None})
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -131,6 +131,17 @@ URL_RULES: dict[str, Rule] = {
     "pipelines:drilldown":          Rule("target", "read"),
     "pipelines:dashboard":          Rule("pipeline_dashboard", "read"),
     "pipelines:export":             Rule("pipeline_dashboard", "read"),
+    # space (产业空间与固投)
+    "space:park_list":              Rule("park", "list"),
+    "space:park_detail":            Rule("park", "read"),
+    "space:park_edit":              Rule("park", "edit"),
+    "space:park_import":            Rule("pipeline_form", "create"),
+    "space:rule_edit":              Rule("target_form", "create"),
+    "space:investment_list":        Rule("pipeline_dashboard", "read"),
+    "space:investment_import":      Rule("space_statistics_form", "create"),
+    "space:park_map":               Rule("pipeline_dashboard", "read"),
+    "space:outline_upload":         Rule("space_admin_form", "create"),
+    "space:renewal_list":           Rule("pipeline_dashboard", "read"),
 }
 
 # (kind, action) → {role: (own scope, other scope)}
@@ -197,12 +208,20 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("target", "edit"):          {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("target", "read"):          {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("pipeline_dashboard", "read"): {O: (OK, OK),    S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # 产业空间: office roles read their street's parks; officers and managers keep the ledger; the statistician
+    # imports the 固投 report; only the administrator uploads map outlines.
+    ("park", "list"):            {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("park", "read"):            {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("park", "edit"):            {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("space_statistics_form", "create"): {O: (FORBIDDEN,)*2, S: (OK, OK), M: (OK, OK),   D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("space_admin_form", "create"): {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
 }
 # fmt: on
 
 # Kinds whose builder makes nothing: the page is a form or a dashboard; own/other makes no difference.
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
-              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard"}
+              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
+              "space_statistics_form", "space_admin_form"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
 ROUTES = checked_routes()
 
