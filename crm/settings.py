@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "pipelines",
     "economy",
     "policies",
+    "space",
 ]
 
 MIDDLEWARE = [

@@ -42,6 +42,7 @@ urlpatterns = [
     path("pipelines/", include("pipelines.urls")),
     path("economy/", include("economy.urls")),
     path("policies/", include("policies.urls")),
+    path("space/", include("space.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

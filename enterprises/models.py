@@ -74,11 +74,17 @@ class Park(models.Model):
         PARK = "park", _("产业园区")
         BUILDING = "building", _("商务楼宇")
         FACTORY = "factory", _("工业厂区")
+        INDUSTRIAL = "industrial", _("工业园区")
 
     class Ownership(models.TextChoices):
         STATE = "state", _("国有")
         COLLECTIVE = "collective", _("集体")
         PRIVATE = "private", _("社会")
+
+    class ManagedStatus(models.TextChoices):
+        NONE = "none", _("未纳管")
+        PENDING = "pending", _("纳管中")
+        MANAGED = "managed", _("已纳管")
 
     street = models.ForeignKey("crm.Street", on_delete=models.PROTECT, related_name="parks", verbose_name=_("街道"))
     community = models.ForeignKey(
@@ -89,6 +95,22 @@ class Park(models.Model):
     ownership = models.CharField(_("产权性质"), max_length=12, choices=Ownership.choices, default=Ownership.PRIVATE)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     owner_name = models.CharField(_("业主/运营方"), max_length=100, blank=True)
+    # Managed place (issue 20): location, areas, 一楼一业 theme, 纳管/统租 and who is responsible.
+    # Derived figures (occupancy, output per 10,000 ㎡ …) are computed by space.selectors, never stored.
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    land_area = models.DecimalField(_("占地面积（㎡）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    floor_area = models.DecimalField(_("建筑面积（㎡）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    theme = models.CharField(_("主导产业（一楼一业）"), max_length=100, blank=True)
+    managed_status = models.CharField(_("纳管状态"), max_length=10, choices=ManagedStatus.choices,
+                                      default=ManagedStatus.NONE)
+    managed_area = models.DecimalField(_("纳管面积（㎡）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    leased_area = models.DecimalField(_("统租面积（㎡）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    officer = models.ForeignKey(
+        "crm.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="parks",
+        verbose_name=_("责任专员"),
+    )
+    micro_unit = models.CharField(_("经济微单元"), max_length=50, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -97,7 +119,16 @@ class Park(models.Model):
         verbose_name = _("园区/楼宇")
         verbose_name_plural = _("园区/楼宇")
         ordering = ["street", "name"]
-        constraints = [models.UniqueConstraint(fields=["street", "name"], name="park_unique_name_per_street")]
+        constraints = [
+            models.UniqueConstraint(fields=["street", "name"], name="park_unique_name_per_street"),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="park_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="park_latitude_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -121,7 +121,7 @@ STREET_TARGETS = [
     ("new_sishang", 100, None), ("signed_100", 1, None), ("signed_10", 3, None), ("signed_key", 10, None),
     ("signed_investment", 150, None), ("events_held", 20, None), ("new_zjtx", 15, None), ("new_little_giant", 5, None),
     ("new_listed", 2, None), ("counted_output", 40, None), ("registered_firms", 20, None),
-    ("fixed_asset_investment", 150, Decimal("118.6")),
+    ("fixed_asset_investment_manual", 150, Decimal("118.6")),
 ]
 
 

@@ -258,7 +258,20 @@ def new_listed(scope, start, end):
 # ---------------------------------------------------------------------------------------------------------------
 # Manual: the system holds no data for these.
 
-register_manual("fixed_asset_investment", _("固定资产投资"), _("亿元"), help=_("由发改/统计部门提供，手工填报"))
+@register("fixed_asset_investment", _("固定资产投资"), _("亿元"), row_kind="investment",
+          help=_("固投项目库各项目月度完成投资之和（space 应用导入的区固投月报）"))
+def fixed_asset_investment(scope, start, end):
+    from space.services.investment import completed
+
+    total, rows = completed(scope.street_id, start, end,
+                            officer_id=scope.officer_id if scope.kind == ScopeKind.OFFICER else None,
+                            team_id=scope.team_id if scope.kind == ScopeKind.TEAM else None)
+    return MetricResult((total / Decimal("10000")).quantize(Decimal("0.0001")), rows)  # 万元 → 亿元
+
+
+# Fallback only for a street that has no 固投 project library yet.
+register_manual("fixed_asset_investment_manual", _("固定资产投资（手工填报·未建固投项目库时使用）"), _("亿元"),
+                help=_("由发改/统计部门提供，手工填报；建立固投项目库后请改用“固定资产投资”"))
 register_manual("new_billion_output_firms", _("新增年产值10亿以上企业"), _("家"), help=_("手工填报"))
 
 

@@ -223,7 +223,7 @@ def test_target_of_another_street_is_404(client_for, manager, other_street):
 
 def test_dashboard_drilldown_and_export(client_for, officer, other_officer, street, project):
     target = TargetFactory(street=street, year=TODAY.year, metric="signed_10", target_value=Decimal("3"))
-    TargetFactory(street=street, year=TODAY.year, metric="fixed_asset_investment", manual_actual=Decimal("30"),
+    TargetFactory(street=street, year=TODAY.year, metric="fixed_asset_investment_manual", manual_actual=Decimal("30"),
                   target_value=Decimal("150"))
     move_stage(project, Stage.SIGNED, actor=officer)
     client = client_for(officer)

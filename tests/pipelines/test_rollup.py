@@ -77,7 +77,7 @@ def test_open_period_is_overwritten_until_it_ends(street, year):
 
 
 def test_manual_metrics_are_not_snapshotted(street, year):
-    TargetFactory(street=street, year=year, metric="fixed_asset_investment", manual_actual=Decimal("30"))
+    TargetFactory(street=street, year=year, metric="fixed_asset_investment_manual", manual_actual=Decimal("30"))
     assert rollup(year, now=at(year + 1, 1, 2)) == 0
 
 

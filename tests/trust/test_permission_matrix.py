@@ -157,6 +157,17 @@ URL_RULES: dict[str, Rule] = {
     "policies:delivery":            Rule("delivery", "read"),
     "policies:amounts":             Rule("policy_amounts", "read"),
     "policies:export":              Rule("policy_amounts", "read"),
+    # space (产业空间与固投)
+    "space:park_list":              Rule("park", "list"),
+    "space:park_detail":            Rule("park", "read"),
+    "space:park_edit":              Rule("park", "edit"),
+    "space:park_import":            Rule("pipeline_form", "create"),
+    "space:rule_edit":              Rule("target_form", "create"),
+    "space:investment_list":        Rule("pipeline_dashboard", "read"),
+    "space:investment_import":      Rule("space_statistics_form", "create"),
+    "space:park_map":               Rule("pipeline_dashboard", "read"),
+    "space:outline_upload":         Rule("space_admin_form", "create"),
+    "space:renewal_list":           Rule("pipeline_dashboard", "read"),
 }
 
 # (kind, action) → {role: (own scope, other scope)}
@@ -241,13 +252,21 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("delivery", "list"):        {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("delivery", "read"):        {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("policy_amounts", "read"):  {O: (OK, OK),       S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # 产业空间: office roles read their street's parks; officers and managers keep the ledger; the statistician
+    # imports the 固投 report; only the administrator uploads map outlines.
+    ("park", "list"):            {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("park", "read"):            {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("park", "edit"):            {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("space_statistics_form", "create"): {O: (FORBIDDEN,)*2, S: (OK, OK), M: (OK, OK),   D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("space_admin_form", "create"): {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
 }
 # fmt: on
 
 # Kinds whose builder makes nothing: the page is a form or a dashboard; own/other makes no difference.
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
               "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
-              "economy_page", "economy_district", "policy_form", "policy_amounts", "pool_report"}
+              "economy_page", "economy_district", "policy_form", "policy_amounts", "pool_report",
+              "space_statistics_form", "space_admin_form"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
 ROUTES = checked_routes()
 

@@ -230,6 +230,15 @@ def _vacancy(world: World, user: User, relation: str):
     return vacancy
 
 
+@builder("park")
+def _park(world: World, user: User, relation: str):
+    from tests.enterprises.factories import ParkFactory
+
+    park = ParkFactory(street=world.street(relation), name=f"{label(relation)}园区")
+    park._marker = park.name
+    return park
+
+
 @builder("demand")
 def _demand(world: World, user: User, relation: str):
     from tests.pipelines.factories import SpaceDemandFactory

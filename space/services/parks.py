@@ -1,0 +1,67 @@
+"""Park ledger changes. Every function checks space.permissions with its actor and scopes to the actor's street."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm.models import Role, User
+from crm.scoping import sees_all_streets
+from enterprises.models import Park
+from space.models import EfficiencyRule
+from space.permissions import require
+
+PARK_FIELDS = (
+    "kind", "owner_name", "address", "longitude", "latitude", "land_area", "floor_area", "theme", "managed_status",
+    "managed_area", "leased_area", "officer", "micro_unit",
+)
+
+
+def _check_scope(actor: User, street_id: int | None) -> None:
+    if not sees_all_streets(actor) and actor.street_id != street_id:
+        raise PermissionDenied(_("只能修改本街道的数据。"))
+
+
+@transaction.atomic
+def update_park(*, actor: User, park: Park, data: dict) -> Park:
+    """Change a park's ledger fields. Areas must be consistent: managed and bulk-leased area within floor area."""
+    require(actor, "edit_park")
+    _check_scope(actor, park.street_id)
+    unknown = set(data) - set(PARK_FIELDS)
+    if unknown:
+        raise ValidationError(_("不可修改的字段：%(f)s") % {"f": "、".join(sorted(unknown))})
+    officer = data.get("officer", park.officer)
+    if officer is not None and (officer.street_id != park.street_id or officer.role not in (Role.OFFICER, Role.MANAGER)):
+        raise ValidationError({"officer": _("责任专员须为本街道的经济专员或街道领导。")})
+    for field, value in data.items():
+        setattr(park, field, value)
+    errors = {}
+    if park.floor_area is not None:
+        for field, label in (("managed_area", _("纳管面积")), ("leased_area", _("统租面积"))):
+            value = getattr(park, field)
+            if value is not None and value > park.floor_area:
+                errors[field] = _("%(label)s不能大于建筑面积。") % {"label": label}
+    if (park.longitude is None) != (park.latitude is None):
+        errors["latitude"] = _("经度和纬度须同时填写。")
+    if errors:
+        raise ValidationError(errors)
+    park.full_clean(exclude=["street", "community"])
+    park.save()
+    return park
+
+
+@transaction.atomic
+def set_rule(*, actor: User, street_id: int | None, min_tax_per_10k, min_occupancy) -> EfficiencyRule:
+    """Set a street's 低效 rule (or the district default, street_id None: administrators only)."""
+    require(actor, "edit_rule")
+    if street_id is None and not sees_all_streets(actor):
+        raise PermissionDenied(_("只有全区用户可以修改全区默认规则。"))
+    if street_id is not None:
+        _check_scope(actor, street_id)
+    rule, _created = EfficiencyRule.objects.get_or_create(street_id=street_id)
+    rule.min_tax_per_10k = min_tax_per_10k
+    rule.min_occupancy = min_occupancy
+    rule.full_clean(exclude=["street"])
+    rule.save()
+    return rule

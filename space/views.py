@@ -1,0 +1,279 @@
+"""Park pages. Thin: role check, `visible_to(user)` scoping (404 outside), then a selector or a service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.permissions import check_role
+from enterprises.models import Park
+from space import selectors
+from space.forms import ParkForm, RuleForm
+from space.models import EfficiencyRule
+from space.permissions import ACTION_ROLES, READ_ROLES, can
+from space.services import parks as park_services
+from crm.permissions import role_required
+
+
+def _default_year() -> int:
+    # Annual figures arrive the year after: the last complete year is the one worth ranking.
+    return timezone.localdate().year - 1
+
+
+@role_required(*READ_ROLES)
+def park_list(request):
+    filters = selectors.ParkFilters.from_query(request.GET, _default_year())
+    page = request.GET.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) <= 200 else 1
+    rows, has_next = selectors.park_page(request.user, filters, page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    rule = selectors.rule_for(request.user.street_id)
+    return render(request, "space/park_list.html", {
+        "rows": rows, "filters": filters, "measures": selectors.MEASURES, "page": page, "has_next": has_next,
+        "query": query.urlencode(), "rule": rule, "offset": (page - 1) * selectors.PAGE_SIZE,
+        "can_edit_rule": can(request.user, "edit_rule"),
+        "can_import": can(request.user, "edit_park"),
+        "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+    })
+
+
+@role_required(*READ_ROLES)
+def park_detail(request, pk: int):
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else _default_year()
+    park = selectors.park_with_figures(request.user, pk, year)
+    return render(request, "space/park_detail.html", {
+        "park": park, "year": year, "tenants": selectors.tenants_of(park),
+        "vacancies": selectors.open_vacancies_of(park), "rule": selectors.rule_for(park.street_id),
+        "demands": selectors.matching_demands(request.user, park),
+        "can_edit": can(request.user, "edit_park"),
+        "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+    })
+
+
+@role_required(*ACTION_ROLES["edit_park"])
+def park_edit(request, pk: int):
+    park = Park.objects.visible_to(request.user).filter(pk=pk).first()
+    if park is None:
+        raise Http404
+    form = ParkForm(request.POST or None, instance=park)
+    if request.method == "POST" and form.is_valid():
+        try:
+            park_services.update_park(actor=request.user, park=park, data=form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("园区台账已保存。下一步：核对空置物业和在园企业。"))
+            return redirect("space:park_detail", pk=park.pk)
+        park.refresh_from_db()
+    return render(request, "space/park_form.html", {"park": park, "form": form})
+
+
+@role_required(*ACTION_ROLES["edit_rule"])
+def rule_edit(request):
+    """A street user edits the street's rule; a district-wide user (administrator) the district default."""
+    street_id = request.user.street_id
+    rule = EfficiencyRule.objects.filter(street_id=street_id).first()
+    form = RuleForm(request.POST or None, instance=rule or EfficiencyRule(street_id=street_id))
+    if request.method == "POST" and form.is_valid():
+        try:
+            park_services.set_rule(actor=request.user, street_id=street_id,
+                                   min_tax_per_10k=form.cleaned_data["min_tax_per_10k"],
+                                   min_occupancy=form.cleaned_data["min_occupancy"])
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("低效园区规则已保存，园区列表已按新规则标记。"))
+            return redirect(reverse("space:park_list") + "?low=1")
+    return render(request, "space/rule_form.html", {"form": form, "is_default": street_id is None})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 固投
+
+
+SESSION_KEY = "space_investment_preview"
+
+
+@role_required(*READ_ROLES)
+def investment_list(request):
+    from django.db.models import Sum
+
+    from space.models import InvestmentKind, InvestmentProject
+    from space.services.investment import projects_with_progress
+
+    today = timezone.localdate()
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today.year
+    until = today if year == today.year else timezone.datetime(year, 12, 31).date()
+    qs = projects_with_progress(InvestmentProject.objects.visible_to(request.user).filter(year=year)
+                                .select_related("street", "enterprise"), year, until)
+    behind_only = request.GET.get("behind") == "1"
+    if behind_only:
+        qs = qs.filter(behind__gt=0)
+    by_kind = {row["kind"]: row for row in qs.order_by().values("kind").annotate(
+        plan=Sum("year_plan"), done=Sum("ytd"))}
+    kinds = [(value, label, by_kind.get(value)) for value, label in InvestmentKind.choices]
+    rows = list(qs.order_by("-behind", "code")[:300])
+    return render(request, "space/investment_list.html", {
+        "rows": rows, "kinds": kinds, "year": year, "until": until, "behind_only": behind_only,
+        "can_import": can(request.user, "import_investment"),
+        "years": range(today.year, today.year - 5, -1),
+        "total_plan": sum((k[2]["plan"] for k in kinds if k[2]), 0),
+        "total_done": sum((k[2]["done"] for k in kinds if k[2]), 0),
+    })
+
+
+@role_required(*ACTION_ROLES["import_investment"])
+def investment_import(request):
+    import datetime as dt
+    from decimal import Decimal
+
+    from space.forms import InvestmentImportForm
+    from space.services import investment
+
+    if request.method == "POST" and request.POST.get("confirm"):
+        pending = request.session.get(SESSION_KEY)
+        if not pending:
+            messages.error(request, _("预览已过期，请重新上传。"))
+            return redirect("space:investment_import")
+        month = dt.date.fromisoformat(pending["month"])
+        batch = investment.apply(actor=request.user, street_id=pending["street_id"], month=month,
+                                 rows=[(pid, Decimal(a)) for pid, a in pending["rows"]], filename=pending["filename"])
+        del request.session[SESSION_KEY]
+        messages.success(request, _("已导入 %(month)s 固投月报 %(n)s 行（替换原有 %(r)s 行）。下一步：查看进度滞后的项目。")
+                         % {"month": f"{month:%Y-%m}", "n": batch.rows, "r": batch.replaced})
+        return redirect(reverse("space:investment_list") + f"?year={month.year}&behind=1")
+    form = InvestmentImportForm(request.POST or None, request.FILES or None, user=request.user)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        preview = investment.preview(upload.read(), upload.name, actor=request.user, street_id=form.street_id,
+                                     month=form.cleaned_data["month"])
+        if preview.errors:
+            request.session.pop(SESSION_KEY, None)
+        else:
+            request.session[SESSION_KEY] = {
+                "street_id": form.street_id, "month": preview.month.isoformat(), "filename": upload.name,
+                "rows": [(r.project_id, str(r.amount)) for r in preview.rows],
+            }
+    from space.models import InvestmentImport
+
+    history = InvestmentImport.objects.visible_to(request.user).select_related("by")[:10]
+    return render(request, "space/investment_import.html", {"form": form, "preview": preview, "history": history})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 产业地图
+
+
+MAP_MEASURES = {
+    "vacant_area": "空置面积（㎡）", "output_density": "每万㎡产值（万元）", "tenants": "在园企业数", "sishang": "四上企业数",
+}
+MAP_LIMIT = 5000
+
+
+@role_required(*READ_ROLES)
+def park_map(request):
+    from django.db.models import Q
+
+    from space.models import MapOutline
+
+    measure = request.GET.get("measure", "")
+    measure = measure if measure in MAP_MEASURES else "vacant_area"
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else _default_year()
+    parks = selectors.with_figures(
+        Park.objects.visible_to(request.user).filter(longitude__isnull=False, latitude__isnull=False)
+        .order_by("pk")[:MAP_LIMIT], year)
+    points = [
+        {"name": p.name, "value": [float(p.longitude), float(p.latitude), float(getattr(p, measure) or 0)],
+         "url": reverse("space:park_detail", args=[p.pk]) + f"?year={year}", "low": p.low_efficiency,
+         "vacant": float(p.vacant_area or 0)}
+        for p in parks
+    ]
+    outline = (MapOutline.objects.filter(Q(street_id=request.user.street_id) | Q(street__isnull=True))
+               .order_by("street_id", "-uploaded_at").first() if request.user.street_id
+               else MapOutline.objects.filter(street__isnull=True).first())
+    return render(request, "space/park_map.html", {
+        "measures": MAP_MEASURES, "measure": measure, "year": year, "count": len(points),
+        "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+        "map_data": {"points": points, "label": MAP_MEASURES[measure],
+                     "outline": outline.geojson if outline else None, "outline_name": outline.name if outline else ""},
+        "can_upload": can(request.user, "upload_outline"),
+    })
+
+
+@role_required(*ACTION_ROLES["upload_outline"])
+def outline_upload(request):
+    from space.forms import OutlineForm
+    from space.services import outlines
+
+    form = OutlineForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outline = outlines.upload(actor=request.user, name=form.cleaned_data["name"],
+                                      street_id=form.cleaned_data["street"].pk if form.cleaned_data["street"] else None,
+                                      content=form.cleaned_data["file"].read())
+        except ValidationError as exc:
+            form.add_error("file", exc.messages)
+        else:
+            messages.success(request, _("边界“%(name)s”已上传（%(n)s 个区域），地图已按此边界绘制。")
+                             % {"name": outline.name, "n": outline.features})
+            return redirect("space:park_map")
+    return render(request, "space/outline_form.html", {"form": form})
+
+
+@role_required(*READ_ROLES)
+def renewal_list(request):
+    from django.db.models import Prefetch, Sum
+
+    from space.models import RenewalMilestone, RenewalProject
+
+    today = timezone.localdate()
+    projects = (RenewalProject.objects.visible_to(request.user).select_related("street", "officer", "team")
+                .annotate(delivered=Sum("milestones__delivered_area"))
+                .prefetch_related("parks", Prefetch("milestones", queryset=RenewalMilestone.objects.order_by("planned_on")))
+                .order_by("street", "name")[:200])
+    return render(request, "space/renewal_list.html", {"projects": projects, "today": today})
+
+
+PARK_SESSION_KEY = "space_park_import"
+
+
+@role_required(*ACTION_ROLES["edit_park"])
+def park_import(request):
+    from space.forms import ParkImportForm
+    from space.services import park_import as service
+
+    if request.method == "POST" and request.POST.get("confirm"):
+        pending = request.session.pop(PARK_SESSION_KEY, None)
+        if not pending:
+            messages.error(request, _("预览已过期，请重新上传。"))
+            return redirect("space:park_import")
+        count = service.apply(actor=request.user, street_id=pending["street_id"], rows=pending["rows"])
+        messages.success(request, _("已导入园区楼宇台账 %(n)s 行。下一步：在产业地图上核对位置。") % {"n": count})
+        return redirect("space:park_map")
+    form = ParkImportForm(request.POST or None, request.FILES or None, user=request.user)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        preview = service.preview(upload.read(), upload.name, actor=request.user, street_id=form.street_id)
+        if preview.errors:
+            request.session.pop(PARK_SESSION_KEY, None)
+        else:
+            request.session[PARK_SESSION_KEY] = {
+                "street_id": form.street_id,
+                "rows": [{k: str(v) for k, v in row.items()} for row in preview.rows],
+            }
+    return render(request, "space/park_import.html", {"form": form, "preview": preview})
