@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "namelists",
     "appeals",
     "pipelines",
+    "matchmaking",
 ]
 
 MIDDLEWARE = [

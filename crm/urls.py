@@ -39,6 +39,7 @@ urlpatterns = [
     path("imports/", include("namelists.urls")),
     path("appeals/", include("appeals.urls")),
     path("pipelines/", include("pipelines.urls")),
+    path("matchmaking/", include("matchmaking.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

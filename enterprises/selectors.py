@@ -308,6 +308,7 @@ def enterprise_detail(enterprise: Enterprise, user: User) -> dict[str, Any]:
         "contacts": list(enterprise.contacts.all()),
         "appeals": optional_section("appeals", "selectors", "appeals_for_enterprise", enterprise, user),
         "projects": optional_section("pipelines", "selectors", "projects_for_enterprise", enterprise, user),
+        "matchmaking_needs": optional_section("matchmaking", "selectors", "needs_for_enterprise", enterprise, user),
         "history": history,
     }
 
