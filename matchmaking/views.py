@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.audit import log_export
 from crm.exports import formula_safe
 from crm.permissions import role_required
 from crm.scoping import visible_streets
@@ -230,6 +231,8 @@ def report_export(request):
     ws2.append(["行业大类", "签约数", "签约金额（万元）", "本地配套签约数"])
     for row in r["by_industry"]:
         ws2.append([formula_safe(row["division"] or "未分类"), row["count"], row["total_amount"], row["local"]])
+    log_export(request.user, what=f"对接成效 {year}", rows=len(rows) + len(r["by_industry"]), personal_data=False,
+               filters={"year": year, "street": street_id})
     buf = io.BytesIO()
     wb.save(buf)
     resp = HttpResponse(buf.getvalue(),

@@ -21,6 +21,7 @@ EXPORTS = {
     "appeals:list": {"export": "xlsx"},
     "appeals:dashboard": {"export": "xlsx"},
     "pipelines:export": {},
+    "matchmaking:report_export": {},
 }
 
 

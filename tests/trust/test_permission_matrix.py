@@ -131,6 +131,20 @@ URL_RULES: dict[str, Rule] = {
     "pipelines:drilldown":          Rule("target", "read"),
     "pipelines:dashboard":          Rule("pipeline_dashboard", "read"),
     "pipelines:export":             Rule("pipeline_dashboard", "read"),
+    # matchmaking (产销/金融对接)
+    "matchmaking:need_list":        Rule("mm_need", "list"),
+    "matchmaking:need_detail":      Rule("mm_need", "read"),
+    "matchmaking:need_status":      Rule("mm_need", "edit", "POST"),
+    "matchmaking:introduce":        Rule("mm_need", "edit", "POST"),
+    "matchmaking:firm":             Rule("enterprise", "read"),
+    "matchmaking:need_create":      Rule("enterprise", "demand"),
+    "matchmaking:product_create":   Rule("enterprise", "demand"),
+    "matchmaking:product_buyers":   Rule("mm_product", "read"),
+    "matchmaking:introduce_buyer":  Rule("mm_product", "edit", "POST"),
+    "matchmaking:intro_outcome":    Rule("mm_intro", "edit", "POST"),
+    "matchmaking:intro_follow_up":  Rule("mm_intro", "edit", "POST"),
+    "matchmaking:report":           Rule("mm_report", "read"),
+    "matchmaking:report_export":    Rule("mm_report", "read"),
 }
 
 # (kind, action) → {role: (own scope, other scope)}
@@ -197,12 +211,20 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("target", "edit"):          {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("target", "read"):          {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("pipeline_dashboard", "read"): {O: (OK, OK),    S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # 产销/金融对接: office roles read their street; officers and managers write; the report is for oversight.
+    ("mm_need", "list"):         {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("mm_need", "read"):         {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("mm_need", "edit"):         {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("mm_product", "read"):      {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("mm_product", "edit"):      {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("mm_intro", "edit"):        {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("mm_report", "read"):       {O: (FORBIDDEN,)*2, S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
 }
 # fmt: on
 
 # Kinds whose builder makes nothing: the page is a form or a dashboard; own/other makes no difference.
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
-              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard"}
+              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard", "mm_report"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
 ROUTES = checked_routes()
 
