@@ -79,7 +79,10 @@ def test_buyers_for_a_product_are_firms_with_a_matching_open_need_or_customer_in
     NeedFactory(enterprise=EnterpriseFactory(street=street, name="B已满足"), industry_prefix="39",
                 status=Need.Status.MET)
     NeedFactory(enterprise=EnterpriseFactory(street=street, name="C别的行业"), industry_prefix="13")
-    carmaker = EnterpriseFactory(street=street, name="D汽车", industry=IndustryCategory.objects.get(code="3612"))
+    # get_or_create: a transactional test elsewhere may have flushed the GB/T 4754 rows the migration loads.
+    cars, _new = IndustryCategory.objects.get_or_create(
+        code="3612", defaults={"name": "新能源车整车制造", "level": "xiao", "section": "C"})
+    carmaker = EnterpriseFactory(street=street, name="D汽车", industry=cars)
 
     rows = selectors.buyers_for(product)
 
