@@ -132,6 +132,21 @@ def record_outcome(actor: User, intro: Introduction, outcome: str, amount=None) 
     return intro
 
 
+@transaction.atomic
+def invite_to_event(actor: User, event, need: Need, supplier: Enterprise) -> None:
+    """Invite both parties of a match to a matchmaking event (产销对接会): they join its participants, so the
+    event's attendance and its counting toward targets stay in pipelines."""
+    from pipelines.models import Event
+
+    require(actor, "introduce")
+    _visible_firm(actor, need.enterprise)
+    if not Event.objects.visible_to(actor).filter(pk=event.pk, kind=Event.Kind.MATCHMAKING).exists():
+        raise ValidationError(_("只能邀请到本街道的对接会。"))
+    if supplier.pk == need.enterprise_id or supplier.status != Enterprise.Status.ACTIVE:
+        raise ValidationError(_("该企业不能被邀请。"))
+    event.enterprises.add(need.enterprise, supplier)
+
+
 def stale_cutoff(today: dt.date, working_days: int) -> dt.date:
     """The date `working_days` working days before today."""
     calendar, day, counted = get_calendar(), today, 0

@@ -11,6 +11,7 @@ urlpatterns = [
     path("needs/<int:pk>/", views.need_detail, name="need_detail"),
     path("needs/<int:pk>/status/", views.need_status, name="need_status"),
     path("needs/<int:pk>/introduce/", views.introduce, name="introduce"),
+    path("needs/<int:pk>/invite/", views.invite, name="invite"),
     path("products/<int:pk>/buyers/", views.product_buyers, name="product_buyers"),
     path("products/<int:pk>/introduce/", views.introduce_buyer, name="introduce_buyer"),
     path("introductions/<int:pk>/outcome/", views.intro_outcome, name="intro_outcome"),

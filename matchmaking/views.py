@@ -98,8 +98,12 @@ def need_detail(request, pk: int):
     banks = selectors.bank_products_for(need) if need.kind == Need.Kind.FINANCING else []
     intros = (Introduction.objects.visible_to(request.user).filter(need=need)
               .select_related("party_b", "financial_product").prefetch_related("follow_ups"))
+    from pipelines.models import Event
+
+    events = list(Event.objects.visible_to(request.user).filter(
+        kind=Event.Kind.MATCHMAKING, held_on__gte=timezone.localdate()).order_by("held_on")[:10])
     return render(request, "matchmaking/need_detail.html", {
-        "need": need, "suppliers": suppliers, "banks": banks, "intros": intros,
+        "need": need, "events": events, "suppliers": suppliers, "banks": banks, "intros": intros,
         "can_introduce": can(request.user, "introduce"), "can_edit": can(request.user, "edit_need"),
         "statuses": Need.Status.choices, "outcomes": Introduction.Outcome.choices})
 
@@ -131,6 +135,27 @@ def introduce(request, pk: int):
         messages.success(request, _("已记录对接，请跟进并登记结果（意向/签约/未成）。"))
     except ValidationError as exc:
         _error(request, exc)
+    return redirect("matchmaking:need_detail", need.pk)
+
+
+@require_POST
+@role_required(*FIELD_ROLES)
+def invite(request, pk: int):
+    from pipelines.models import Event
+
+    need = get_object_or_404(Need.objects.visible_to(request.user).select_related("enterprise"), pk=pk)
+    event = Event.objects.visible_to(request.user).filter(pk=request.POST.get("event") or 0).first() if (
+        request.POST.get("event") or "").isdigit() else None
+    supplier = Enterprise.objects.filter(pk=request.POST.get("firm") or 0).first() if (
+        request.POST.get("firm") or "").isdigit() else None
+    if event is None or supplier is None:
+        messages.error(request, _("请选择对接会和企业。"))
+    else:
+        try:
+            services.invite_to_event(request.user, event, need, supplier)
+            messages.success(request, _("已邀请双方参加“%s”，会后在此登记对接结果。") % event.title)
+        except ValidationError as exc:
+            _error(request, exc)
     return redirect("matchmaking:need_detail", need.pk)
 
 

@@ -108,3 +108,22 @@ def test_report_export_is_a_workbook_with_the_counts(client_for, manager, office
     ws = load_workbook(io.BytesIO(resp.content))["对接成效"]
     values = {row[0]: row[1] for row in ws.iter_rows(values_only=True)}
     assert values["签约数"] == 1 and values["本地配套金额（万元）"] == 66
+
+
+def test_officer_invites_both_parties_of_a_match_to_a_matchmaking_event(client_for, officer, firm, street,
+                                                                        other_street):
+    from pipelines.models import Event
+    from tests.pipelines.factories import EventFactory
+
+    supplier = ProductFactory(enterprise=EnterpriseFactory(street=street, name="受邀供应商")).enterprise
+    need = NeedFactory(enterprise=firm)
+    event = EventFactory(street=street, kind=Event.Kind.MATCHMAKING, held_on=dt.date.today() + dt.timedelta(days=7),
+                         title="产销对接会")
+    elsewhere = EventFactory(street=other_street, kind=Event.Kind.MATCHMAKING, held_on=event.held_on)
+    c = client_for(officer)
+    assert "产销对接会" in c.get(reverse("matchmaking:need_detail", args=[need.pk])).content.decode()
+
+    c.post(reverse("matchmaking:invite", args=[need.pk]), {"event": elsewhere.pk, "firm": supplier.pk})
+    assert not elsewhere.enterprises.exists()
+    c.post(reverse("matchmaking:invite", args=[need.pk]), {"event": event.pk, "firm": supplier.pk})
+    assert set(event.enterprises.values_list("pk", flat=True)) == {firm.pk, supplier.pk}

@@ -96,3 +96,17 @@ def test_stale_open_need_reminds_its_owner_once(officer, street, settings):
     assert services.remind_stale_needs() == 0
     note = Notification.objects.get(recipient=officer)
     assert note.key == f"matchmaking:need-stale:{stale.pk}"
+
+
+def test_invitation_only_to_a_matchmaking_event_of_the_officers_street(officer, street, other_street):
+    from pipelines.models import Event
+    from tests.pipelines.factories import EventFactory
+
+    need = NeedFactory(enterprise=EnterpriseFactory(street=street))
+    supplier = EnterpriseFactory(street=street)
+    elsewhere = EventFactory(street=other_street, kind=Event.Kind.MATCHMAKING)
+    promotion = EventFactory(street=street, kind=Event.Kind.PROMOTION)
+    for event in (elsewhere, promotion):
+        with pytest.raises(ValidationError):
+            services.invite_to_event(officer, event, need, supplier)
+        assert not event.enterprises.exists()

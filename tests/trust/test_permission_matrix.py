@@ -136,6 +136,7 @@ URL_RULES: dict[str, Rule] = {
     "matchmaking:need_detail":      Rule("mm_need", "read"),
     "matchmaking:need_status":      Rule("mm_need", "edit", "POST"),
     "matchmaking:introduce":        Rule("mm_need", "edit", "POST"),
+    "matchmaking:invite":           Rule("mm_need", "edit", "POST"),
     "matchmaking:firm":             Rule("enterprise", "read"),
     "matchmaking:need_create":      Rule("enterprise", "demand"),
     "matchmaking:product_create":   Rule("enterprise", "demand"),
