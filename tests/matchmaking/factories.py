@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from matchmaking.models import FinancialProduct, Introduction, Need, Product
 from tests.crm.factories import UserFactory
@@ -49,4 +50,4 @@ class IntroductionFactory(factory.django.DjangoModelFactory):
     street = factory.LazyAttribute(lambda o: o.party_a.street)
     party_b = factory.SubFactory(EnterpriseFactory)
     introduced_by = factory.SubFactory(UserFactory)
-    introduced_on = factory.LazyFunction(lambda: dt.date.today())
+    introduced_on = factory.LazyFunction(lambda: timezone.localdate())

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -29,7 +30,7 @@ def firm(street):
 
 def test_officer_records_need_from_visit_finds_local_supplier_introduces_and_signs(client_for, officer, firm, street):
     supplier = ProductFactory(enterprise=EnterpriseFactory(street=street, name="马田供应商")).enterprise
-    visit = Visit.objects.create(enterprise=firm, created_by=officer, date=dt.date.today())
+    visit = Visit.objects.create(enterprise=firm, created_by=officer, date=timezone.localdate())
     c = client_for(officer)
 
     page = c.get(reverse("enterprises:visit_detail", args=[visit.pk]))
@@ -117,7 +118,8 @@ def test_officer_invites_both_parties_of_a_match_to_a_matchmaking_event(client_f
 
     supplier = ProductFactory(enterprise=EnterpriseFactory(street=street, name="受邀供应商")).enterprise
     need = NeedFactory(enterprise=firm)
-    event = EventFactory(street=street, kind=Event.Kind.MATCHMAKING, held_on=dt.date.today() + dt.timedelta(days=7),
+    event = EventFactory(street=street, kind=Event.Kind.MATCHMAKING,
+                         held_on=timezone.localdate() + dt.timedelta(days=7),
                          title="产销对接会")
     elsewhere = EventFactory(street=other_street, kind=Event.Kind.MATCHMAKING, held_on=event.held_on)
     c = client_for(officer)
@@ -127,3 +129,9 @@ def test_officer_invites_both_parties_of_a_match_to_a_matchmaking_event(client_f
     assert not elsewhere.enterprises.exists()
     c.post(reverse("matchmaking:invite", args=[need.pk]), {"event": event.pk, "firm": supplier.pk})
     assert set(event.enterprises.values_list("pk", flat=True)) == {firm.pk, supplier.pk}
+
+
+def test_firm_page_lists_its_needs_and_links_to_products_and_needs(client_for, officer, firm):
+    NeedFactory(enterprise=firm, title="需要注塑件")
+    html = client_for(officer).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    assert "需要注塑件" in html and reverse("matchmaking:firm", args=[firm.pk]) in html

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from crm.models import Notification, Role
@@ -54,7 +55,7 @@ def test_officer_may_not_record_a_need_of_another_streets_firm(officer, other_st
 
 
 def test_report_counts_needs_introductions_deals_and_local_deals(officer, manager, street):
-    year = dt.date.today().year
+    year = timezone.localdate().year
     far = StreetFactory(code="440111002", district=DistrictFactory(code="440111", name="外区"))
     n1 = NeedFactory(enterprise=EnterpriseFactory(street=street))
     n2 = NeedFactory(enterprise=EnterpriseFactory(street=street))
@@ -80,7 +81,7 @@ def test_report_of_another_street_counts_nothing_of_this_one(officer, street, ot
     other_manager = UserFactory(role=Role.MANAGER, street=other_street, username="mgr_yt")
     need = NeedFactory(enterprise=EnterpriseFactory(street=street))
     services.introduce(officer, need=need, party_a=need.enterprise, party_b=EnterpriseFactory(street=street))
-    r = selectors.street_year_report(other_manager, dt.date.today().year)
+    r = selectors.street_year_report(other_manager, timezone.localdate().year)
     assert r["raised"]["total"] == 0 and r["intros"]["total"] == 0
 
 
