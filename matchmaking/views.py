@@ -129,9 +129,14 @@ def introduce(request, pk: int):
         party_b = Enterprise.objects.select_related("street").filter(pk=request.POST["firm"]).first()
     if (request.POST.get("financial_product") or "").isdigit():
         fp = FinancialProduct.objects.filter(pk=request.POST["financial_product"], is_active=True).first()
+    event = None
+    if (request.POST.get("event") or "").isdigit():
+        from pipelines.models import Event
+
+        event = Event.objects.visible_to(request.user).filter(pk=request.POST["event"]).first()
     try:
         services.introduce(request.user, need=need, party_a=need.enterprise, party_b=party_b,
-                           financial_product=fp, note=request.POST.get("note", ""))
+                           financial_product=fp, note=request.POST.get("note", ""), event=event)
         messages.success(request, _("已记录对接，请跟进并登记结果（意向/签约/未成）。"))
     except ValidationError as exc:
         _error(request, exc)

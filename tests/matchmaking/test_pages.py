@@ -135,3 +135,14 @@ def test_firm_page_lists_its_needs_and_links_to_products_and_needs(client_for, o
     NeedFactory(enterprise=firm, title="需要注塑件")
     html = client_for(officer).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
     assert "需要注塑件" in html and reverse("matchmaking:firm", args=[firm.pk]) in html
+
+
+def test_an_introduction_made_at_an_event_records_the_event(client_for, officer, firm, street):
+    from pipelines.models import Event
+    from tests.pipelines.factories import EventFactory
+
+    supplier = ProductFactory(enterprise=EnterpriseFactory(street=street)).enterprise
+    need = NeedFactory(enterprise=firm)
+    event = EventFactory(street=street, kind=Event.Kind.MATCHMAKING, held_on=timezone.localdate())
+    client_for(officer).post(reverse("matchmaking:introduce", args=[need.pk]), {"firm": supplier.pk, "event": event.pk})
+    assert Introduction.objects.get().event == event
