@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "economy",
     "policies",
     "space",
+    "matchmaking",
 ]
 
 MIDDLEWARE = [

@@ -43,6 +43,7 @@ urlpatterns = [
     path("economy/", include("economy.urls")),
     path("policies/", include("policies.urls")),
     path("space/", include("space.urls")),
+    path("matchmaking/", include("matchmaking.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

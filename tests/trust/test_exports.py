@@ -23,6 +23,7 @@ EXPORTS = {
     "pipelines:export": {},
     "economy:export": {},
     "policies:export": {},
+    "matchmaking:report_export": {},
 }
 
 

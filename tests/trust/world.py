@@ -336,3 +336,25 @@ def _delivery(world: World, user: User, relation: str):
     delivery = DeliveryFactory(policy=PolicyFactory(street=None), enterprise=firm, officer=world.stranger(relation))
     delivery._marker = firm.name
     return delivery
+# --- matchmaking ----------------------------------------------------------------------------------------------
+@builder("mm_need")
+def _mm_need(world: World, user: User, relation: str):
+    from tests.matchmaking.factories import NeedFactory
+
+    return NeedFactory(enterprise=_enterprise(world, user, relation), title=label(relation))
+
+
+@builder("mm_product")
+def _mm_product(world: World, user: User, relation: str):
+    from tests.matchmaking.factories import ProductFactory
+
+    return ProductFactory(enterprise=_enterprise(world, user, relation), name=label(relation))
+
+
+@builder("mm_intro")
+def _mm_intro(world: World, user: User, relation: str):
+    from tests.matchmaking.factories import IntroductionFactory
+
+    need = _mm_need(world, user, relation)
+    return IntroductionFactory(need=need, party_b=_enterprise(world, user, relation),
+                               introduced_by=world.stranger(relation), note=label(relation))

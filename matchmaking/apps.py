@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MatchmakingConfig(AppConfig):
+    name = "matchmaking"
+    verbose_name = _("产销金融对接")
+
+    def ready(self) -> None:
+        from crm.registry import NavItem, registry
+
+        from .permissions import READ_ROLES, REPORT_ROLES
+        from .selectors import enterprise_section
+
+        registry.add_nav(
+            NavItem(_("供需对接"), "matchmaking:need_list", roles=READ_ROLES, order=440),
+            NavItem(_("对接成效"), "matchmaking:report", roles=REPORT_ROLES, order=445),
+        )
+        registry.add_enterprise_section(45, "matchmaking", enterprise_section)
