@@ -134,9 +134,55 @@ URL_RULES: dict[str, Rule] = {
     "pipelines:drilldown":          Rule("target", "read"),
     "pipelines:dashboard":          Rule("pipeline_dashboard", "read"),
     "pipelines:export":             Rule("pipeline_dashboard", "read"),
-              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
-              "economy_page", "economy_district", "policy_form", "policy_amounts", "pool_report",
-              "space_statistics_form", "space_admin_form", "mm_report"}
+    # economy (district users and admins pick the street with ?street=CODE)
+    "economy:street":               Rule("economy_page", "read"),
+    "economy:export":               Rule("economy_page", "read"),
+    "economy:firms":                Rule("monthly_figure", "list"),
+    "economy:groups":               Rule("economy_page", "read"),
+    "economy:district":             Rule("economy_district", "read"),
+    "economy:upload":               Rule("import_form", "create"),
+    # policies (惠企政策)
+    "policies:list":                Rule("policy", "search", query=SEARCH),
+    "policies:detail":              Rule("policy", "read"),
+    "policies:matched":             Rule("policy", "read"),
+    "policies:dashboard":           Rule("policy", "read"),
+    "policies:edit":                Rule("policy", "edit"),
+    "policies:push":                Rule("policy", "push", "POST"),
+    "policies:import":              Rule("policy", "import"),
+    "policies:create":              Rule("policy_form", "create"),
+    "policies:editor":              Rule("policy_form", "create", "POST"),
+    "policies:import_detail":       Rule("policy_import", "read"),
+    "policies:attachment":          Rule("policy_attachment", "read"),
+    "policies:deliveries":          Rule("delivery", "list", query={"mine": "0"}),
+    "policies:delivery":            Rule("delivery", "read"),
+    "policies:amounts":             Rule("policy_amounts", "read"),
+    "policies:export":              Rule("policy_amounts", "read"),
+    # space (产业空间与固投)
+    "space:park_list":              Rule("park", "list"),
+    "space:park_detail":            Rule("park", "read"),
+    "space:park_edit":              Rule("park", "edit"),
+    "space:park_import":            Rule("pipeline_form", "create"),
+    "space:rule_edit":              Rule("target_form", "create"),
+    "space:investment_list":        Rule("pipeline_dashboard", "read"),
+    "space:investment_import":      Rule("space_statistics_form", "create"),
+    "space:park_map":               Rule("pipeline_dashboard", "read"),
+    "space:outline_upload":         Rule("space_admin_form", "create"),
+    "space:renewal_list":           Rule("pipeline_dashboard", "read"),
+    # matchmaking (产销/金融对接)
+    "matchmaking:need_list":        Rule("mm_need", "list"),
+    "matchmaking:need_detail":      Rule("mm_need", "read"),
+    "matchmaking:need_status":      Rule("mm_need", "edit", "POST"),
+    "matchmaking:introduce":        Rule("mm_need", "edit", "POST"),
+    "matchmaking:invite":           Rule("mm_need", "edit", "POST"),
+    "matchmaking:firm":             Rule("enterprise", "read"),
+    "matchmaking:need_create":      Rule("enterprise", "demand"),
+    "matchmaking:product_create":   Rule("enterprise", "demand"),
+    "matchmaking:product_buyers":   Rule("mm_product", "read"),
+    "matchmaking:introduce_buyer":  Rule("mm_product", "edit", "POST"),
+    "matchmaking:intro_outcome":    Rule("mm_intro", "edit", "POST"),
+    "matchmaking:intro_follow_up":  Rule("mm_intro", "edit", "POST"),
+    "matchmaking:report":           Rule("mm_report", "read"),
+    "matchmaking:report_export":    Rule("mm_report", "read"),
 }
 
 # (kind, action) → {role: (own scope, other scope)}
@@ -243,8 +289,7 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
               "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
               "economy_page", "economy_district", "policy_form", "policy_amounts", "pool_report",
-              "space_statistics_form", "space_admin_form"}
-              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard", "mm_report"}
+              "space_statistics_form", "space_admin_form", "mm_report"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
 ROUTES = checked_routes()
 
