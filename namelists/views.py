@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.audit import log_export
@@ -50,7 +51,7 @@ def upload(request):
         else:
             # The upload request only stored the file: the worker reads it, finds the header and previews.
             services.request_preview(batch, request.user)
-            messages.success(request, "文件已上传，正在识别表头并预览；完成后本页自动刷新，可核对列映射后确认导入。")
+            messages.success(request, _("文件已上传，正在识别表头并预览；完成后本页自动刷新，可核对列映射后确认导入。"))
             return redirect("namelists:detail", batch.pk)
     return render(request, "namelists/upload.html", {"form": form})
 

@@ -250,7 +250,7 @@ def test_the_appeals_app_registers_its_section_and_visit_problem_handler():
 
     assert registry.visit_problem_handler is raise_from_visit_problem
     providers = {s.name: s.provider for s in registry.enterprise_sections}
-    assert providers == {"appeals": appeals_section, "pipelines": projects_section}
+    assert providers["appeals"] is appeals_section and providers["pipelines"] is projects_section
 
 
 def test_firms_above_the_threshold_but_not_sishang_are_candidates(street, manager):

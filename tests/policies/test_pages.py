@@ -160,7 +160,7 @@ def test_the_firm_page_lists_qualifying_and_nearly_met_policies(client_for, offi
                                                   {"figure": {"field": "revenue", "year": 2025, "min": 2000}}]})
     PolicyFactory(title="草稿政策", status="draft", rules={"all": []})
     page = client_for(officer).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
-    section = page.split('id="policies"')[1]
+    section = page.split('id="section-policies"')[1]
     qualifies, nearly = section.split("差一项即可申报")[0], section.split("差一项即可申报")[1].split("已获政策支持")[0]
     assert "老企业稳岗政策" in qualifies and "成立满 5 年" in qualifies
     assert "规上企业奖励" in nearly and "2025 年营业收入（万元） ≥ 2000" in nearly
