@@ -386,8 +386,8 @@ def leaf_annotations(tree: dict, on: dt.date, prefix: str = "c") -> tuple[dict[s
 
 
 def check_firm(tree: dict, enterprise_id: int, on: dt.date) -> tuple[bool, list[str]]:
-    """One firm against a rule tree, in one query with the same leaf SQL as the matching: (meets it, the
-    conditions it does not meet, in words). An empty tree is met by every firm. Used by any app whose rules are
+    """One firm against a rule tree, in one query with the same leaf SQL as the matching: (meets it, and when it
+    does not, the conditions it does not meet, in words). An empty tree is met by every firm. Used by any app whose rules are
     in this format (bank products' eligibility in matchmaking)."""
     from enterprises.models import Enterprise
 
@@ -397,8 +397,9 @@ def check_firm(tree: dict, enterprise_id: int, on: dt.date) -> tuple[bool, list[
     annotations, names = leaf_annotations(tree, on)
     row = Enterprise.objects.filter(pk=enterprise_id).annotate(**annotations).values(*annotations).first() or {}
     values = {names[name]: bool(row.get(name)) for name in annotations}
-    unmet = [describe_leaf(leaf.kind, leaf.spec) for leaf in leaves(tree) if not values[leaf.path]]
-    return evaluate(tree, values), unmet
+    if evaluate(tree, values):
+        return True, []
+    return False, [describe_leaf(leaf.kind, leaf.spec) for leaf in leaves(tree) if not values[leaf.path]]
 
 
 # --- words ------------------------------------------------------------------------------------------------------
