@@ -10,7 +10,7 @@
   chart.setOption({
     tooltip: { trigger: "axis" },
     legend: { bottom: 0, data: ["本年累计（万元）", "本月（万元）", "同比增长（%）"] },
-    grid: { left: 56, right: 48, top: 24, bottom: 48 },
+    grid: { left: 8, right: 8, top: 24, bottom: 48, containLabel: true },
     xAxis: { type: "category", data: data.points.map(function (p) { return p.month; }) },
     yAxis: [{ type: "value" }, { type: "value", axisLabel: { formatter: "{value}%" } }],
     series: [

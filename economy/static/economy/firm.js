@@ -11,7 +11,7 @@
     var axis = Object.keys(months).sort();
     var chart = echarts.init(el);
     chart.setOption({
-      tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { left: 56, right: 16, top: 24, bottom: 48 },
+      tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { left: 8, right: 16, top: 24, bottom: 48, containLabel: true },
       xAxis: { type: "category", data: axis }, yAxis: { type: "value", name: "万元" },
       series: Object.keys(data).map(function (k) {
         var byMonth = {};
