@@ -10,7 +10,6 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -141,14 +140,12 @@ def appeal_create(request):
     if request.method == "POST" and problem is None and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                appeal = services.create_appeal(
-                    enterprise=data["enterprise"], category=data["category"], description=data["description"],
-                    officer=data["officer"], actor=request.user, title=data["title"], source=data["source"],
-                    urgency=data["urgency"], contact_name=data["contact_name"], contact_phone=data["contact_phone"],
-                )
-                if data.get("attachment"):
-                    services.add_attachment(appeal, actor=request.user, upload=data["attachment"])
+            appeal = services.create_appeal(
+                enterprise=data["enterprise"], category=data["category"], description=data["description"],
+                officer=data["officer"], actor=request.user, title=data["title"], source=data["source"],
+                urgency=data["urgency"], contact_name=data["contact_name"], contact_phone=data["contact_phone"],
+                attachments=[data["attachment"]] if data.get("attachment") else [],
+            )
         except services.WorkflowError as exc:
             form.add_error(None, str(exc))
         else:

@@ -41,8 +41,14 @@ def validate_rules(tree) -> dict:
 
 
 @transaction.atomic
-def save_policy(*, actor: User, policy: Policy | None = None, rules, street=None, **fields) -> Policy:
+@transaction.atomic
+def save_policy(*, actor: User, policy: Policy | None = None, rules, street=None, attachments=(), **fields) -> Policy:
+    """Create or change a policy and add its attachments: every file is checked first, and a refused file
+    refuses the whole save."""
     require(actor, "edit")
+    attachments = list(attachments)
+    for upload in attachments:
+        check_attachment(upload)
     if policy is not None and not may_edit(actor, policy):
         raise PermissionDenied("只能修改本街道的政策；全区政策由区级用户维护。")
     tree = validate_rules(rules)
@@ -63,6 +69,8 @@ def save_policy(*, actor: User, policy: Policy | None = None, rules, street=None
     if policy.benefit_min is not None and policy.benefit_max is not None and policy.benefit_max < policy.benefit_min:
         raise ValidationError({"benefit_max": "金额上限不能小于下限"})
     policy.save()
+    for upload in attachments:
+        add_attachment(policy, actor=actor, upload=upload)
     return policy
 
 

@@ -6,7 +6,6 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -78,14 +77,9 @@ def policy_edit(request, pk: int | None = None):
     elif request.method == "POST" and form.is_valid():
         fields = {k: form.cleaned_data[k] for k in services.POLICY_FIELDS}
         uploads = request.FILES.getlist("attachments")[:10]
-        try:
-            for upload in uploads:  # a refused file refuses the whole save: nothing changes
-                services.check_attachment(upload)
-            with transaction.atomic():
-                policy = services.save_policy(actor=request.user, policy=policy, rules=tree,
-                                              street=form.cleaned_data.get("street"), **fields)
-                for upload in uploads:
-                    services.add_attachment(policy, actor=request.user, upload=upload)
+        try:  # a refused file refuses the whole save: nothing changes
+            policy = services.save_policy(actor=request.user, policy=policy, rules=tree,
+                                          street=form.cleaned_data.get("street"), attachments=uploads, **fields)
         except ValidationError as exc:
             for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]):
                 form.add_error(field if field in form.fields else None, errors)

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from appeals import sla
 from appeals.models import Appeal, AppealCategory, DepartmentTask, ExtensionRequest, FollowupSettings, SlaClock
+from appeals.services.attachments import add_attachment
 from appeals.services.clocks import meet, move_due, new_clock, running, settle, targets_for_appeal, unbreach
 from appeals.services.common import (
     OPEN_WORKING, S, check_order, fmt, locked, log, notify_assigned, notify_simple, now_or, require,
@@ -49,9 +50,13 @@ def ensure_categories() -> None:
 
 # --- intake ----------------------------------------------------------------------------------------------------
 @transaction.atomic
+@transaction.atomic
 def create_appeal(*, enterprise, category: AppealCategory, description: str, officer: User, actor: User | None,
                   title: str = "", source: str = Appeal.Source.VISIT, urgency: str = "normal",
-                  contact_name: str = "", contact_phone: str = "", at: dt.datetime | None = None) -> Appeal:
+                  contact_name: str = "", contact_phone: str = "", at: dt.datetime | None = None,
+                  attachments: Iterable = ()) -> Appeal:
+    """A new appeal with its three clocks, and its attachments: all of it, or nothing (a refused file refuses the
+    appeal)."""
     authorize(actor, "create")
     at = now_or(at)
     description = (description or "").strip()
@@ -72,6 +77,8 @@ def create_appeal(*, enterprise, category: AppealCategory, description: str, off
     for metric in ("sign", "response", "resolution"):
         new_clock(appeal, metric, at, targets, calendar=calendar)
     log(appeal, actor, at, "create", description[:200])
+    for upload in attachments:
+        add_attachment(appeal, actor=actor, upload=upload)
     if actor is None or officer.pk != actor.pk:
         notify_assigned(appeal, [officer], at)
     return appeal

@@ -90,3 +90,15 @@ def test_attach_action_refuses_a_forbidden_file_with_a_message(client_for, offic
                                         HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "文件类型不允许上传" in response.content.decode()
     assert not AppealAttachment.objects.exists()
+
+
+def test_the_create_service_takes_the_attachments_and_a_refused_one_creates_no_appeal(officer):
+    """One service, one transaction: the appeal, its clocks and its files are written together or not at all."""
+    enterprise = EnterpriseFactory(street=officer.street)
+    args = dict(enterprise=enterprise, category=category("labour"), description="招工难", officer=officer, actor=officer)
+    with pytest.raises(services.WorkflowError, match="文件类型不允许上传"):
+        services.create_appeal(**args, attachments=[SimpleUploadedFile("照片.jpg", b"MZ\x90\x00")])
+    assert not Appeal.objects.exists() and not AppealAttachment.objects.exists()
+
+    appeal = services.create_appeal(**args, attachments=[SimpleUploadedFile("说明.txt", "招工难".encode())])
+    assert list(appeal.attachments.values_list("name", flat=True)) == ["说明.txt"]
