@@ -356,7 +356,9 @@ class Classification(models.Model):
     stock_code = models.CharField(_("股票代码"), max_length=12, blank=True)
     reason = models.CharField(_("原因/备注"), max_length=200, blank=True)
     # Set when a pool membership ends: 已升规 (it appeared on the 四上 list) or 移出.
-    outcome = models.CharField(_("出库方式"), max_length=10, choices=Outcome.choices, blank=True)
+    # db_default: the name-list COPY and the benches write facts in raw SQL without naming this column.
+    outcome = models.CharField(_("出库方式"), max_length=10, choices=Outcome.choices, blank=True, default="",
+                               db_default="")
     # "import:<batch id>" or "manual"; the import app links back through it.
     source = models.CharField(_("来源"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
