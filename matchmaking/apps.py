@@ -9,6 +9,7 @@ class MatchmakingConfig(AppConfig):
     def ready(self) -> None:
         from crm.registry import NavItem, registry
 
+        from .demo import load as load_demo
         from .permissions import ACTION_ROLES, READ_ROLES, REPORT_ROLES
         from .selectors import enterprise_section
 
@@ -18,3 +19,4 @@ class MatchmakingConfig(AppConfig):
             NavItem(_("金融产品"), "matchmaking:fp_list", roles=ACTION_ROLES["manage_financial_products"], order=446),
         )
         registry.add_enterprise_section(45, "matchmaking", enterprise_section)
+        registry.add_demo(50, "matchmaking", load_demo)
