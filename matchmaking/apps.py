@@ -9,11 +9,14 @@ class MatchmakingConfig(AppConfig):
     def ready(self) -> None:
         from crm.registry import NavItem, registry
 
-        from .permissions import READ_ROLES, REPORT_ROLES
+        from .demo import load as load_demo
+        from .permissions import ACTION_ROLES, READ_ROLES, REPORT_ROLES
         from .selectors import enterprise_section
 
         registry.add_nav(
             NavItem(_("供需对接"), "matchmaking:need_list", roles=READ_ROLES, order=440),
             NavItem(_("对接成效"), "matchmaking:report", roles=REPORT_ROLES, order=445),
+            NavItem(_("金融产品"), "matchmaking:fp_list", roles=ACTION_ROLES["manage_financial_products"], order=446),
         )
         registry.add_enterprise_section(45, "matchmaking", enterprise_section)
+        registry.add_demo(50, "matchmaking", load_demo)

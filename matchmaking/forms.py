@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Need, Product
+from .models import FinancialProduct, Need, Product
 
 
 class ProductForm(forms.ModelForm):
@@ -46,3 +46,17 @@ class NeedForm(forms.ModelForm):
         if code and not code.isdigit():
             raise forms.ValidationError(_("行业代码应为数字代码或其前缀，如 39。"))
         return code
+
+
+class FinancialProductForm(forms.ModelForm):
+    class Meta:
+        model = FinancialProduct
+        fields = ["bank", "name", "min_amount", "max_amount", "max_term_months", "eligibility", "description",
+                  "contact_name", "contact_phone", "is_active"]
+        widgets = {"eligibility": forms.Textarea(attrs={"rows": 4}), "description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"eligibility": _('与惠企政策相同的规则格式，如 {"all": [{"industry": {"prefix": ["39"]}}]}；'
+                                       "留空为所有企业可申请。")}
+        error_messages = {"eligibility": {"invalid": _("准入条件不是有效的 JSON。")}}
+
+    def clean_eligibility(self):
+        return self.cleaned_data["eligibility"] or {}

@@ -151,10 +151,15 @@ class FinancialProduct(models.Model):
         """The eligibility rule is checked (and stored normalised) by the policies engine that evaluates it."""
         from matchmaking.eligibility import RuleError, validate
 
+        errors = {}
+        if self.max_amount is not None and self.min_amount is not None and self.max_amount < self.min_amount:
+            errors["max_amount"] = _("最高额度不能低于最低额度。")
         try:
             self.eligibility = validate(self.eligibility)
         except RuleError as exc:
-            raise ValidationError({"eligibility": str(exc)}) from None
+            errors["eligibility"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
 
 
 class IntroductionQuerySet(ScopedQuerySet):

@@ -46,6 +46,16 @@ def save_product(actor: User, product: Product) -> Product:
 
 
 @transaction.atomic
+def save_financial_product(actor: User, product: FinancialProduct) -> FinancialProduct:
+    """Create or edit a partner bank's product. The amount range and the eligibility rule are checked by the
+    model's clean(); the rule by the policies engine (matchmaking.eligibility.validate), stored normalised."""
+    require(actor, "manage_financial_products")
+    product.full_clean()
+    product.save()
+    return product
+
+
+@transaction.atomic
 def save_need(actor: User, need: Need) -> Need:
     """Create or edit a need. A new need's owner defaults to the firm's liaison officer, else the actor."""
     require(actor, "edit_need")

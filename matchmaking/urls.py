@@ -16,6 +16,9 @@ urlpatterns = [
     path("products/<int:pk>/introduce/", views.introduce_buyer, name="introduce_buyer"),
     path("introductions/<int:pk>/outcome/", views.intro_outcome, name="intro_outcome"),
     path("introductions/<int:pk>/follow-up/", views.intro_follow_up, name="intro_follow_up"),
+    path("financial-products/", views.fp_list, name="fp_list"),
+    path("financial-products/new/", views.fp_create, name="fp_create"),
+    path("financial-products/<int:pk>/edit/", views.fp_edit, name="fp_edit"),
     path("report/", views.report, name="report"),
     path("report/export/", views.report_export, name="report_export"),
 ]

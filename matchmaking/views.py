@@ -19,9 +19,9 @@ from crm.scoping import visible_streets
 from enterprises.models import Enterprise, Visit
 
 from . import selectors, services
-from .forms import NeedForm, ProductForm
+from .forms import FinancialProductForm, NeedForm, ProductForm
 from .models import FinancialProduct, Introduction, Need, Product
-from .permissions import FIELD_ROLES, READ_ROLES, REPORT_ROLES, can
+from .permissions import ACTION_ROLES, FIELD_ROLES, READ_ROLES, REPORT_ROLES, can
 
 
 def _error(request, exc: ValidationError) -> None:
@@ -219,6 +219,39 @@ def intro_follow_up(request, pk: int):
     except ValidationError as exc:
         _error(request, exc)
     return _back(intro)
+
+
+FP_ROLES = ACTION_ROLES["manage_financial_products"]
+
+
+@role_required(*FP_ROLES)
+def fp_list(request):
+    """Partner banks' products, district-wide (a short list: bounded)."""
+    rows = FinancialProduct.objects.order_by("-is_active", "bank", "name")[:300]
+    return render(request, "matchmaking/fp_list.html", {"rows": rows})
+
+
+def _fp_form(request, product: FinancialProduct | None):
+    form = FinancialProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_financial_product(request.user, form.instance)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("金融产品“%s”已保存。融资需求的匹配结果中将按准入条件列出它。") % saved)
+            return redirect("matchmaking:fp_list")
+    return render(request, "matchmaking/fp_form.html", {"form": form, "product": product})
+
+
+@role_required(*FP_ROLES)
+def fp_create(request):
+    return _fp_form(request, None)
+
+
+@role_required(*FP_ROLES)
+def fp_edit(request, pk: int):
+    return _fp_form(request, get_object_or_404(FinancialProduct, pk=pk))
 
 
 def _report_args(request):

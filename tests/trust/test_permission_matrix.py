@@ -183,6 +183,9 @@ URL_RULES: dict[str, Rule] = {
     "matchmaking:intro_follow_up":  Rule("mm_intro", "edit", "POST"),
     "matchmaking:report":           Rule("mm_report", "read"),
     "matchmaking:report_export":    Rule("mm_report", "read"),
+    "matchmaking:fp_list":          Rule("mm_fp_form", "read"),
+    "matchmaking:fp_create":        Rule("mm_fp_form", "read"),
+    "matchmaking:fp_edit":          Rule("mm_fp", "edit"),
 }
 
 # (kind, action) → {role: (own scope, other scope)}
@@ -282,6 +285,9 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("mm_product", "edit"):      {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("mm_intro", "edit"):        {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("mm_report", "read"):       {O: (FORBIDDEN,)*2, S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # 金融产品 are district-wide: managers and administrators keep them.
+    ("mm_fp_form", "read"):      {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, OK),     D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("mm_fp", "edit"):           {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, OK),     D: (FORBIDDEN,)*2, A: (OK, OK)},
 }
 # fmt: on
 
@@ -289,7 +295,8 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
               "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
               "economy_page", "economy_district", "policy_form", "policy_amounts", "pool_report",
-              "space_statistics_form", "space_admin_form", "mm_report"}
+              "space_statistics_form", "space_admin_form", "mm_report",
+              "mm_fp_form"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
 ROUTES = checked_routes()
 

@@ -351,6 +351,13 @@ def _mm_product(world: World, user: User, relation: str):
     return ProductFactory(enterprise=_enterprise(world, user, relation), name=label(relation))
 
 
+@builder("mm_fp")
+def _mm_fp(world: World, user: User, relation: str):
+    from tests.matchmaking.factories import FinancialProductFactory
+
+    return FinancialProductFactory(name=label(relation)[:100])
+
+
 @builder("mm_intro")
 def _mm_intro(world: World, user: User, relation: str):
     from tests.matchmaking.factories import IntroductionFactory
