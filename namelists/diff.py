@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from crm.models import Community, Street
-from enterprises.models import Classification, Enterprise
+from enterprises.models import Classification, Cluster, Enterprise
 
 from . import rules
 from .headers import FIELDS, Detection, detect, validate_mapping
@@ -35,6 +35,14 @@ PREVIEW_SAMPLES = 200
 # category, its branches in rules, and a sample file under tests/namelists/data.
 CATEGORY_RULES = {ListKind.SISHANG: "sishang_category", ListKind.ZJTX: "zjtx_tier"}
 Progress = Callable[[int, str], None]
+
+
+CLUSTER_SUFFIXES = ("战略性新兴产业集群", "产业集群", "集群", "产业")
+
+
+def cluster_key(name: str) -> str:
+    """'半导体与集成电路产业集群' and '半导体与集成电路' are one cluster: spaces, case and a trailing 集群/产业 aside."""
+    return _key(name, CLUSTER_SUFFIXES).lower()
 
 
 @lru_cache(maxsize=4096)
@@ -98,6 +106,8 @@ class Plan:
     fact_creates: list[tuple[dict, dict, str, int]] = field(default_factory=list)
     fact_updates: dict[int, dict] = field(default_factory=dict)
     fact_closes: list[tuple[int, int, str]] = field(default_factory=list)  # (fact id, enterprise id, "delete"|"end")
+    # (firm, cluster ids to add, cluster names, row): a cell's clusters the firm does not yet carry (insert only)
+    cluster_adds: list[tuple[int | str, tuple[int, ...], str, int]] = field(default_factory=list)
     # Changes to firms already registered: {enterprise_id, action, target, field, before, after, row}. A new firm's
     # "created" row is written from `creates`.
     changes: list[dict] = field(default_factory=list)
@@ -194,6 +204,7 @@ def analyse(data: bytes, file_name: str, list_kind: str, year: int | None, stree
         "other_street": differ.other_street,
         "closed": len(plan.fact_closes),
         "field_changes": sum(1 for c in plan.changes if c["action"] == "updated"),
+        "cluster_links": sum(len(ids) for _firm, ids, _names, _row in plan.cluster_adds),
         "year": year,
     }
     # A commit goes on writing the new firms handed to its writer; a preview is done.
@@ -308,6 +319,36 @@ class _Differ:
         self.other_street_rows: set[int] = set()  # rows skipped as another street's: their other problems too
 
         self.other_street_codes: set[str] = set()
+        self.clusters, self.held_clusters = {}, defaultdict(set)
+        if "clusters" in detection.mapping.values():
+            self._load_clusters()
+
+    def _load_clusters(self) -> None:
+        """Clusters by name and code, and the clusters the registered firms on the list already carry: one query per
+        CHUNK firms, so a row costs none."""
+        self.cluster_names = {}
+        for pk, code, name in Cluster.objects.values_list("id", "code", "name"):
+            self.clusters[cluster_key(name)] = self.clusters[code.lower()] = pk
+            self.cluster_names[pk] = name
+        through = Enterprise.clusters.through
+        ids = [e.id for e in self.existing.values()]
+        for i in range(0, len(ids), CHUNK):
+            for ent_id, cluster_id in through.objects.filter(enterprise_id__in=ids[i:i + CHUNK]).values_list(
+                    "enterprise_id", "cluster_id"):
+                self.held_clusters[ent_id].add(cluster_id)
+
+    def wanted_clusters(self, row: int, names: tuple[str, ...]) -> list[int]:
+        """A cell's clusters as ids; a name that is no cluster is a warning, and the row's other values import."""
+        ids = []
+        for name in names:
+            pk = self.clusters.get(cluster_key(name))
+            if pk is None:
+                self.issues.append(Issue(row, self.col_label.get("clusters", "产业集群"), name,
+                                         "产业集群名称在系统中不存在（应为深圳“20+8”等已登记的集群），该集群未导入",
+                                         "warning"))
+            elif pk not in ids:
+                ids.append(pk)
+        return ids
 
     def skip_other_street(self, row: int, code: str | None = None) -> None:
         self.other_street += 1
@@ -469,6 +510,17 @@ class _Differ:
         want_fact = wanted_facts.get(fact_key)
         if want_fact is None:  # one dict per distinct fact, shared by the rows that want it (never mutated)
             want_fact = wanted_facts[fact_key] = rules.desired_fact(list_kind, year, v, category, today)
+        # --- industry clusters: added, never removed (a blank cell keeps the firm's clusters)
+        if v.get("clusters"):
+            carried = self.held_clusters.get(ent.id, set()) if ent else set()
+            adds = tuple(pk for pk in self.wanted_clusters(rec.row, v["clusters"]) if pk not in carried)
+            if adds:
+                names = self.cluster_names
+                plan.cluster_adds.append((firm, adds, "、".join(names[pk] for pk in adds), rec.row))
+                if ent:
+                    before = sorted(names[pk] for pk in carried if pk in names)
+                    row_changes.append({"target": "enterprise", "field": "clusters", "before": "、".join(before),
+                                        "after": "、".join(before + [names[pk] for pk in adds])})
         if ent is None:
             if self.new_firms is not None:
                 self.new_firms.add(create, (year, fig_values) if fig_values else None, want_fact, reason)

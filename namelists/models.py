@@ -128,6 +128,7 @@ FIELD_LABELS = {
     "output_value": _("工业总产值（万元）"), "employees": _("从业人员"), "tax": _("纳税额（万元）"),
     "category": _("类别/级别"), "kind": _("分类"), "valid_from": _("起始日期"), "valid_to": _("终止日期"),
     "certificate_no": _("证书编号"), "exchange": _("交易所"), "stock_code": _("股票代码"), "year": _("年度"),
+    "clusters": _("产业集群"),
 }
 
 

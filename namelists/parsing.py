@@ -344,6 +344,16 @@ def _text(raw: object, industries: IndustryTable) -> str:
     return clean_text(raw)[:200]
 
 
+CLUSTER_SEPARATORS = re.compile(r"[、,;/|\n]+")  # after clean_text: ，；／ are already , ; /
+
+
+def _clusters(raw: object, industries: IndustryTable) -> tuple[str, ...] | None:
+    """'半导体与集成电路、智能终端' → ('半导体与集成电路', '智能终端'); the names are matched to clusters by the diff."""
+    names = (clean_text(part) for part in CLUSTER_SEPARATORS.split(clean_text(raw)))
+    found = tuple(dict.fromkeys(n for n in names if n and n.lower() not in EMPTY_MARKS))
+    return found or None
+
+
 def _industry(raw: object, industries: IndustryTable) -> tuple[int, str]:
     return industries.parse(raw)
 
@@ -352,5 +362,6 @@ def _industry(raw: object, industries: IndustryTable) -> tuple[int, str]:
 FIELD_PARSERS = defaultdict(lambda: _text, {
     "name": _name, "industry": _industry, "revenue": _amount, "output_value": _amount, "tax": _amount,
     "employees": _count, "issued_on": _date, "listed_on": _date, "entered_on": _date, "stock_code": _stock_code,
+    "clusters": _clusters,
 })
-REPEATING = {"industry", "street", "community", "tier", "exchange"}
+REPEATING = {"industry", "street", "community", "tier", "exchange", "clusters"}

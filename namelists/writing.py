@@ -366,16 +366,39 @@ def apply(plan: Plan, batch_id: int, progress: Callable[[int, str], None] | None
         for i in range(0, len(ends), CHUNK):
             Classification.objects.filter(id__in=ends[i:i + CHUNK]).update(
                 valid_to=timezone.localdate(), reason=f"不在导入批次 #{batch_id} 的名单中", updated_at=now)
+    new_cluster_changes = add_clusters(plan.cluster_adds, new_ids, batch_id, now)
     progress(88, "记录变更")
     created = (created_change_row(batch_id, new_ids[c["uscc"]], c, now) for c in plan.creates)
     others = ((batch_id, c["enterprise_id"], c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
                c["row"], now) for c in plan.changes if "former_street_id" not in c)
-    insert_rows(ImportChange, CHANGE_COLUMNS, itertools.chain(created, others))
+    insert_rows(ImportChange, CHANGE_COLUMNS, itertools.chain(created, new_cluster_changes, others))
     moves = [(batch_id, c["enterprise_id"], c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],
               c["row"], now, c["former_street_id"]) for c in plan.changes if "former_street_id" in c]
     if moves:  # a firm moved between streets: the street it left sees the move too (ImportChange.former_street)
         insert_rows(ImportChange, (*CHANGE_COLUMNS, "former_street_id"), moves)
     return new_ids
+
+
+def add_clusters(adds: list[tuple], new_ids: dict[str, int], batch_id: int, now) -> list[tuple]:
+    """The plan's cluster additions, set-based: INSERT … ON CONFLICT DO NOTHING into the firm–cluster table in
+    batches (a link someone added meanwhile is kept, not an error). A new firm the NewFirmWriter wrote is found by
+    its code, CHUNK codes a query. Returns the new firms' change-log rows (a registered firm's are in plan.changes)."""
+    if not adds:
+        return []
+    codes = [firm for firm, *_rest in adds if isinstance(firm, str) and firm not in new_ids]
+    ids = dict(new_ids)
+    for i in range(0, len(codes), CHUNK):
+        ids.update(Enterprise.objects.filter(uscc__in=codes[i:i + CHUNK]).values_list("uscc", "id"))
+    through = Enterprise.clusters.through
+    links, changes = [], []
+    for firm, cluster_ids, names, row in adds:
+        ent_id = firm if isinstance(firm, int) else ids[firm]
+        links += [through(enterprise_id=ent_id, cluster_id=pk) for pk in cluster_ids]
+        if not isinstance(firm, int):
+            changes.append((batch_id, ent_id, ImportChange.Action.CREATED.value, "enterprise", "clusters", "",
+                            names[:300], row, now))
+    through.objects.bulk_create(links, batch_size=CHUNK, ignore_conflicts=True)
+    return changes
 
 
 def _bulk_update_grouped(model, objs, diffs: dict[int, dict], extra=(), also=None):
