@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.models import Role
 from space.models import InvestmentProject, RenewalMilestone, RenewalProject
@@ -122,3 +123,17 @@ def test_milestone_edit_refuses_wrong_role_and_other_street(street, statistician
     milestone = RenewalMilestoneFactory(project=RenewalProjectFactory(street=street))
     assert client_for(statistician).get(reverse("space:milestone_edit", args=[milestone.pk])).status_code == 403
     assert client_for(other_officer).get(reverse("space:milestone_edit", args=[milestone.pk])).status_code == 404
+
+
+def test_lists_offer_create_and_edit_only_to_editors(street, officer, client_for):
+    project = InvestmentProjectFactory(street=street, year=timezone.localdate().year)
+    milestone = RenewalMilestoneFactory(project=RenewalProjectFactory(street=street))
+    district = UserFactory(role=Role.DISTRICT, street=None)
+    edit_investment = reverse("space:investment_edit", args=[project.pk])
+    edit_milestone = reverse("space:milestone_edit", args=[milestone.pk])
+    assert edit_investment in client_for(officer).get(reverse("space:investment_list")).content.decode()
+    assert edit_milestone in client_for(officer).get(reverse("space:renewal_list")).content.decode()
+    district_investment = client_for(district).get(reverse("space:investment_list"))
+    assert district_investment.status_code == 200 and edit_investment not in district_investment.content.decode()
+    district_renewal = client_for(district).get(reverse("space:renewal_list"))
+    assert district_renewal.status_code == 200 and edit_milestone not in district_renewal.content.decode()
