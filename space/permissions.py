@@ -24,6 +24,10 @@ ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "import_investment": (Role.STATISTICIAN, Role.MANAGER, Role.ADMIN),
     # Street/community outlines for the map come from the district's planning office, through the administrator.
     "upload_outline": (Role.ADMIN,),
+    # 固投项目库: the statistician keeps the library (入库), officers and leadership follow their projects.
+    "edit_investment": (Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN),
+    # 空间更新项目 and their milestones: kept like the park ledger.
+    "edit_renewal": (Role.OFFICER, Role.MANAGER, Role.ADMIN),
 }
 
 

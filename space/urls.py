@@ -19,3 +19,11 @@ urlpatterns += [
 ]
 urlpatterns += [path("renewal/", views.renewal_list, name="renewal_list")]
 urlpatterns += [path("parks/import/", views.park_import, name="park_import")]
+urlpatterns += [
+    path("investment/new/", views.investment_create, name="investment_create"),
+    path("investment/<int:pk>/edit/", views.investment_edit, name="investment_edit"),
+    path("renewal/new/", views.renewal_create, name="renewal_create"),
+    path("renewal/<int:pk>/edit/", views.renewal_edit, name="renewal_edit"),
+    path("renewal/<int:pk>/milestones/new/", views.milestone_create, name="milestone_create"),
+    path("renewal/milestones/<int:pk>/edit/", views.milestone_edit, name="milestone_edit"),
+]

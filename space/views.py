@@ -128,6 +128,7 @@ def investment_list(request):
     return render(request, "space/investment_list.html", {
         "rows": rows, "kinds": kinds, "year": year, "until": until, "behind_only": behind_only,
         "can_import": can(request.user, "import_investment"),
+        "can_edit": can(request.user, "edit_investment"),
         "years": range(today.year, today.year - 5, -1),
         "total_plan": sum((k[2]["plan"] for k in kinds if k[2]), 0),
         "total_done": sum((k[2]["done"] for k in kinds if k[2]), 0),
@@ -245,7 +246,8 @@ def renewal_list(request):
                 .annotate(delivered=Sum("milestones__delivered_area"))
                 .prefetch_related("parks", Prefetch("milestones", queryset=RenewalMilestone.objects.order_by("planned_on")))
                 .order_by("street", "name")[:200])
-    return render(request, "space/renewal_list.html", {"projects": projects, "today": today})
+    return render(request, "space/renewal_list.html", {"projects": projects, "today": today,
+                                                       "can_edit": can(request.user, "edit_renewal")})
 
 
 PARK_SESSION_KEY = "space_park_import"
@@ -277,3 +279,137 @@ def park_import(request):
                 "rows": [{k: str(v) for k, v in row.items()} for row in preview.rows],
             }
     return render(request, "space/park_import.html", {"form": form, "preview": preview})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 固投项目 and 空间更新项目: create and edit
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _scoped_or_404(model, user, pk: int):
+    obj = model.objects.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def _investment_form(request, project):
+    from space.forms import InvestmentProjectForm
+    from space.services import projects as services
+
+    form = InvestmentProjectForm(request.POST or None, instance=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        if not project.pk:
+            project.street_id = form.street_id
+        try:
+            services.save_investment(actor=request.user, project=project,
+                                     data=form.service_data(services.INVESTMENT_FIELDS))
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("固投项目“%(name)s”已保存。下一步：每月导入固投月报，跟踪年度计划完成进度。")
+                             % {"name": project.name})
+            return redirect(reverse("space:investment_list") + f"?year={project.year}#p{project.pk}")
+    return render(request, "space/investment_form.html", {"form": form, "project": project})
+
+
+@role_required(*ACTION_ROLES["edit_investment"])
+def investment_create(request):
+    from space.models import InvestmentProject
+
+    initial_pipeline = request.GET.get("pipeline_project", "")
+    project = InvestmentProject(year=timezone.localdate().year)
+    if request.method != "POST" and initial_pipeline.isdigit():
+        from pipelines.models import Project
+
+        linked = Project.objects.visible_to(request.user).filter(pk=int(initial_pipeline)).first()
+        if linked is not None:
+            project.pipeline_project = linked
+            project.name = linked.name
+    return _investment_form(request, project)
+
+
+@role_required(*ACTION_ROLES["edit_investment"])
+def investment_edit(request, pk: int):
+    from space.models import InvestmentProject
+
+    return _investment_form(request, _scoped_or_404(InvestmentProject, request.user, pk))
+
+
+def _renewal_form(request, project):
+    from space.forms import RenewalProjectForm
+    from space.services import projects as services
+
+    form = RenewalProjectForm(request.POST or None, instance=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        if not project.pk:
+            project.street_id = form.street_id
+        created = not project.pk
+        try:
+            services.save_renewal(actor=request.user, project=project,
+                                  data=form.service_data(services.RENEWAL_FIELDS), parks=list(form.cleaned_data["parks"]))
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            if created:
+                messages.success(request, _("空间更新项目“%(name)s”已创建。下一步：添加项目节点（计划完成日期）。")
+                                 % {"name": project.name})
+                return redirect("space:milestone_create", pk=project.pk)
+            messages.success(request, _("空间更新项目“%(name)s”已保存。") % {"name": project.name})
+            return redirect(reverse("space:renewal_list") + f"#r{project.pk}")
+    return render(request, "space/renewal_form.html", {"form": form, "project": project})
+
+
+@role_required(*ACTION_ROLES["edit_renewal"])
+def renewal_create(request):
+    from space.models import RenewalProject
+
+    return _renewal_form(request, RenewalProject())
+
+
+@role_required(*ACTION_ROLES["edit_renewal"])
+def renewal_edit(request, pk: int):
+    from space.models import RenewalProject
+
+    return _renewal_form(request, _scoped_or_404(RenewalProject, request.user, pk))
+
+
+def _milestone_form(request, project, milestone):
+    from space.forms import MilestoneForm
+    from space.services import projects as services
+
+    form = MilestoneForm(request.POST or None, instance=milestone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_milestone(actor=request.user, milestone=milestone,
+                                    data={f: form.cleaned_data[f] for f in services.MILESTONE_FIELDS})
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("节点“%(name)s”已保存。下一步：节点完成时填写实际完成日期和交付面积。")
+                             % {"name": milestone.name})
+            return redirect(reverse("space:renewal_list") + f"#r{project.pk}")
+    return render(request, "space/milestone_form.html", {"form": form, "project": project, "milestone": milestone})
+
+
+@role_required(*ACTION_ROLES["edit_renewal"])
+def milestone_create(request, pk: int):
+    from space.models import RenewalMilestone, RenewalProject
+
+    project = _scoped_or_404(RenewalProject, request.user, pk)
+    return _milestone_form(request, project, RenewalMilestone(project=project))
+
+
+@role_required(*ACTION_ROLES["edit_renewal"])
+def milestone_edit(request, pk: int):
+    from space.models import RenewalMilestone
+
+    milestone = _scoped_or_404(RenewalMilestone, request.user, pk)
+    return _milestone_form(request, milestone.project, milestone)

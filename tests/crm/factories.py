@@ -28,7 +28,8 @@ class CommunityFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     street = factory.SubFactory(StreetFactory)
-    code = factory.LazyAttributeSequence(lambda o, n: f"{o.street.code}{n + 1:03d}")
+    # 12 digits whatever the sequence has reached (a long run creates more than 999 communities).
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.street.code}{n % 999 + 1:03d}")
     name = factory.Sequence(lambda n: f"测试社区{n}")
 
 

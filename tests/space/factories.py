@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import factory
 
-from space.models import EfficiencyRule, InvestmentKind, InvestmentMonth, InvestmentProject
+from space.models import (EfficiencyRule, InvestmentKind, InvestmentMonth, InvestmentProject, RenewalMilestone,
+                          RenewalProject)
 from tests.crm.factories import StreetFactory
 from tests.enterprises.factories import (  # noqa: F401  (re-exported for the space tests)
     ClassificationFactory,
@@ -43,3 +44,22 @@ class InvestmentMonthFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(InvestmentProjectFactory)
     month = dt.date(2026, 1, 1)
     amount = Decimal("1000")
+
+
+class RenewalProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RenewalProject
+
+    street = factory.SubFactory(StreetFactory)
+    name = factory.Sequence(lambda n: f"测试更新项目{n}")
+    kind = RenewalProject.Kind.INDUSTRIAL
+    area = Decimal("10000")
+
+
+class RenewalMilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RenewalMilestone
+
+    project = factory.SubFactory(RenewalProjectFactory)
+    name = factory.Sequence(lambda n: f"节点{n}")
+    planned_on = dt.date(2026, 9, 1)

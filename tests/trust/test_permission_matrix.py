@@ -168,6 +168,12 @@ URL_RULES: dict[str, Rule] = {
     "space:park_map":               Rule("pipeline_dashboard", "read"),
     "space:outline_upload":         Rule("space_admin_form", "create"),
     "space:renewal_list":           Rule("pipeline_dashboard", "read"),
+    "space:investment_create":      Rule("space_investment_form", "create"),
+    "space:investment_edit":        Rule("space_investment", "edit"),
+    "space:renewal_create":         Rule("pipeline_form", "create"),
+    "space:renewal_edit":           Rule("renewal", "edit"),
+    "space:milestone_create":       Rule("renewal", "edit"),
+    "space:milestone_edit":         Rule("renewal_milestone", "edit"),
     # matchmaking (产销/金融对接)
     "matchmaking:need_list":        Rule("mm_need", "list"),
     "matchmaking:need_detail":      Rule("mm_need", "read"),
@@ -277,6 +283,10 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("park", "edit"):            {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("space_statistics_form", "create"): {O: (FORBIDDEN,)*2, S: (OK, OK), M: (OK, OK),   D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("space_admin_form", "create"): {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("space_investment_form", "create"): {O: (OK, OK), S: (OK, OK),   M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("space_investment", "edit"): {O: (OK, HIDDEN),  S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("renewal", "edit"):         {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("renewal_milestone", "edit"): {O: (OK, HIDDEN), S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     # 产销/金融对接: office roles read their street; officers and managers write; the report is for oversight.
     ("mm_need", "list"):         {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("mm_need", "read"):         {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
@@ -295,8 +305,7 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
               "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
               "economy_page", "economy_district", "policy_form", "policy_amounts", "pool_report",
-              "space_statistics_form", "space_admin_form", "mm_report",
-              "mm_fp_form"}
+              "space_statistics_form", "space_admin_form", "mm_report", "mm_fp_form", "space_investment_form"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
 ROUTES = checked_routes()
 

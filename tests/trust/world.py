@@ -365,3 +365,24 @@ def _mm_intro(world: World, user: User, relation: str):
     need = _mm_need(world, user, relation)
     return IntroductionFactory(need=need, party_b=_enterprise(world, user, relation),
                                introduced_by=world.stranger(relation), note=label(relation))
+
+
+@builder("space_investment")
+def _space_investment(world: World, user: User, relation: str):
+    from tests.space.factories import InvestmentProjectFactory
+
+    return InvestmentProjectFactory(street=world.street(relation), name=f"{label(relation)}固投")
+
+
+@builder("renewal")
+def _renewal(world: World, user: User, relation: str):
+    from tests.space.factories import RenewalProjectFactory
+
+    return RenewalProjectFactory(street=world.street(relation), name=f"{label(relation)}更新")
+
+
+@builder("renewal_milestone")
+def _renewal_milestone(world: World, user: User, relation: str):
+    from tests.space.factories import RenewalMilestoneFactory
+
+    return RenewalMilestoneFactory(project=_renewal(world, user, relation), name=label(relation))
