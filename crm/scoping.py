@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Q
 
 from .models import Role
 
@@ -30,6 +31,9 @@ def sees_all_streets(user: User) -> bool:
 class ScopedQuerySet(models.QuerySet):
     #: Path from the model to its Street, e.g. "street" or "enterprise__street".
     street_field: str = "street"
+    #: True where a row without a street is the district's own (a district-wide policy, campaign or rule): every
+    #: street's staff see it beside their street's rows.
+    district_rows_shared: bool = False
 
     def visible_to(self, user: User | None) -> ScopedQuerySet:
         if user is None or not user.is_authenticated or not user.is_active:
@@ -38,7 +42,10 @@ class ScopedQuerySet(models.QuerySet):
             return self.for_department(user)
         if sees_all_streets(user):
             return self.all()
-        return self.filter(**{self.street_field: user.street_id})
+        own = Q(**{self.street_field: user.street_id})
+        if self.district_rows_shared:
+            own |= Q(**{f"{self.street_field}__isnull": True})
+        return self.filter(own)
 
     def for_department(self, user: User) -> ScopedQuerySet:
         return self.none()

@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.models import Role
-from crm.scoping import ScopedQuerySet, sees_all_streets, scoped_manager
+from crm.scoping import ScopedQuerySet, scoped_manager
 from enterprises.pinyin import name_initials
 from enterprises.uscc import django_validator
 
@@ -533,16 +532,7 @@ class LiaisonAssignment(models.Model):
 
 class VisitCampaignQuerySet(ScopedQuerySet):
     street_field = "street"
-
-    def visible_to(self, user):
-        # A district-wide campaign (no street) is visible to every street's staff.
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.role == Role.DEPARTMENT and not user.is_superuser:
-            return self.none()
-        if sees_all_streets(user):
-            return self.all()
-        return self.filter(Q(street_id=user.street_id) | Q(street__isnull=True))
+    district_rows_shared = True  # a district-wide row (no street) is every street's too
 
 
 class VisitCampaign(models.Model):

@@ -19,19 +19,7 @@ from crm.scoping import ScopedQuerySet, scoped_manager
 
 class PolicyQuerySet(ScopedQuerySet):
     street_field = "street"
-
-    def visible_to(self, user):
-        """Every office role sees district-wide policies and its own street's; departments see none."""
-        from crm.models import Role
-        from crm.scoping import sees_all_streets
-
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.role == Role.DEPARTMENT and not user.is_superuser:
-            return self.none()
-        if sees_all_streets(user):
-            return self.all()
-        return self.filter(Q(street__isnull=True) | Q(street_id=user.street_id))
+    district_rows_shared = True  # a district-wide row (no street) is every street's too
 
 
 class Policy(models.Model):

@@ -15,18 +15,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.scoping import ScopedQuerySet, sees_all_streets, scoped_manager
+from crm.scoping import ScopedQuerySet, scoped_manager
 
 
 class EfficiencyRuleQuerySet(ScopedQuerySet):
     street_field = "street"
-
-    def visible_to(self, user):
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if sees_all_streets(user):
-            return self.all()
-        return self.filter(Q(street_id=user.street_id) | Q(street__isnull=True))
+    district_rows_shared = True  # a district-wide row (no street) is every street's too
 
 
 class EfficiencyRule(models.Model):
