@@ -236,11 +236,13 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("transferred_appeal", "list"): {O: (OK, HIDDEN), S: (OK, HIDDEN), M: (OK, HIDDEN),  D: (OK, HIDDEN),   A: (OK, OK)},
     ("extension", "list"):       {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("management", "read"):      {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, OK),     D: (FORBIDDEN,)*2, A: (OK, OK)},
-    # 名录导入: statisticians import, managers watch; both only their street's batches.
-    ("import_batch", "list"):    {O: (FORBIDDEN,)*2, S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
-    ("import_batch", "read"):    {O: (FORBIDDEN,)*2, S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
-    ("import_batch", "edit"):    {O: (FORBIDDEN,)*2, S: (OK, HIDDEN),  M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
-    ("import_form", "create"):   {O: (FORBIDDEN,)*2, S: (OK, OK),      M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # 名录导入 (the batch is a name list, 四上): statisticians import, managers watch; both only their street's
+    # batches. Officers open the import pages for the park ledger (list kind "parks") but never see a name list
+    # (404, absent from the history); managers import the park ledger and 固投 report, not name lists (403).
+    ("import_batch", "list"):    {O: (HIDDEN,)*2,    S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("import_batch", "read"):    {O: (HIDDEN,)*2,    S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("import_batch", "edit"):    {O: (HIDDEN,)*2,    S: (OK, HIDDEN),  M: (FORBIDDEN, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("import_form", "create"):   {O: (OK, OK),       S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
     # 招商: office roles read their street, officers and managers write, managers set targets.
     ("project", "list"):         {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("project", "search"):       {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
