@@ -140,7 +140,7 @@ URL_RULES: dict[str, Rule] = {
     "economy:firms":                Rule("monthly_figure", "list"),
     "economy:groups":               Rule("economy_page", "read"),
     "economy:district":             Rule("economy_district", "read"),
-    "economy:upload":               Rule("import_form", "create"),
+    "economy:upload":               Rule("monthly_import_form", "create"),
     # policies (惠企政策)
     "policies:list":                Rule("policy", "search", query=SEARCH),
     "policies:detail":              Rule("policy", "read"),
@@ -243,6 +243,8 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("import_batch", "read"):    {O: (HIDDEN,)*2,    S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("import_batch", "edit"):    {O: (HIDDEN,)*2,    S: (OK, HIDDEN),  M: (FORBIDDEN, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("import_form", "create"):   {O: (OK, OK),       S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # The monthly figures' own upload page (economy): the statisticians' only.
+    ("monthly_import_form", "create"): {O: (FORBIDDEN,)*2, S: (OK, OK), M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
     # 招商: office roles read their street, officers and managers write, managers set targets.
     ("project", "list"):         {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("project", "search"):       {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
@@ -305,7 +307,7 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
 
 # Kinds whose builder makes nothing: the page is a form or a dashboard; own/other makes no difference.
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
-              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
+              "appeal_form", "management", "import_form", "monthly_import_form", "pipeline_form", "target_form", "pipeline_dashboard",
               "economy_page", "economy_district", "policy_form", "policy_amounts", "pool_report",
               "space_statistics_form", "space_admin_form", "mm_report", "mm_fp_form", "space_investment_form"}
 COLLECTION_ACTIONS = {"list", "search", "export"}
