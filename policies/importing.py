@@ -234,7 +234,8 @@ class PolicyOutcomeImport(KindImport):
         a.counts.update(rows=len(rows), created=created, updated=updated, unchanged=0)
         a.samples = samples
         a.data = (policy, kind, good)
-        a.summary = f"{policy.title}：{dict(PaymentImport.Kind.choices)[kind]} {len(good)} 行可导入，错误 {len(rows) - len(good)} 行（错误行不会导入）。"
+        a.summary = (f"{policy.title}：{dict(PaymentImport.Kind.choices)[kind]} {len(good)} 行可导入，"
+                     f"错误 {len(rows) - len(good)} 行（错误行不会导入）。")
         return a
 
     def apply(self, batch, analysis, progress) -> None:

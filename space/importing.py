@@ -45,13 +45,32 @@ def _shown(value) -> str:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
-def _data_rows(sheet: Sheet, header_row: int):
-    """(Excel row number, cells) of the non-blank rows below the header; FileRejected beyond MAX_ROWS."""
-    rows = [(header_row + offset + 2, row) for offset, row in enumerate(sheet.rows[header_row + 1:])
+class _Cells:
+    """One row's cells by field (`cell("name")`), and `problem(field, reason)` to report it with the row."""
+
+    def __init__(self, analysis: KindAnalysis, headers: dict[str, tuple[str, ...]], line: int, cells):
+        self.analysis, self.headers, self.line, self.cells = analysis, headers, line, cells
+        self.col = {f: c for c, f in analysis.mapping.items()}
+
+    def __call__(self, key: str):
+        idx = self.col.get(key)
+        return self.cells[idx] if idx is not None and idx < len(self.cells) else None
+
+    def problem(self, key: str, reason: str) -> None:
+        column = self.analysis.headers[self.col[key]] if key in self.col else self.headers[key][0]
+        self.analysis.problem(self.line, column, self(key), reason, cells=self.cells)
+
+
+def _data_rows(sheet: Sheet, analysis: KindAnalysis, headers: dict[str, tuple[str, ...]]):
+    """(Excel row number, cell, problem) of the non-blank rows below the header; FileRejected beyond MAX_ROWS."""
+    start = analysis.header_row + 1
+    rows = [(start + offset + 1, row) for offset, row in enumerate(sheet.rows[start:])
             if not all(is_blank(v) for v in row)]
     if len(rows) > MAX_ROWS:
         raise FileRejected(f"一次最多导入 {MAX_ROWS} 行。")
-    return rows
+    for line, row in rows:
+        cells = _Cells(analysis, headers, line, row)
+        yield line, cells, cells.problem
 
 
 def _start(sheet: Sheet, header_row: int, mapping: dict[int, str]) -> KindAnalysis:
@@ -87,6 +106,8 @@ PARK_TEXTS = ("address", "owner_name", "theme", "micro_unit")
 PARK_KINDS = {label: value for value, label in Park.Kind.choices} | {"工业园": "industrial", "产业园": "park",
                                                                         "楼宇": "building", "厂房": "factory"}
 MANAGED = {"已纳管": "managed", "是": "managed", "纳管中": "pending", "未纳管": "none", "否": "none"}
+PARK_CHOICES = (("kind", PARK_KINDS, "类型“{}”无法识别（工业园区、产业园区、商务楼宇、工业厂区）"),
+                ("managed_status", MANAGED, "纳管状态“{}”无法识别（已纳管、纳管中、未纳管）"))
 
 
 def _park_label(key: str) -> str:
@@ -110,21 +131,11 @@ class ParkImport(KindImport):
             raise FileRejected("未找到表头：前 30 行中应有“园区名称”列及至少一列台账信息（建筑面积、经度、纬度等）。")
         sheet, header_row, mapping = found
         a = _start(sheet, header_row, mapping)
-        col = {f: c for c, f in mapping.items()}
         rows: list[dict] = []
         seen: dict[str, int] = {}
         progress(30, "校验数据")
-        for line, cells in _data_rows(sheet, header_row):
+        for line, cell, problem in _data_rows(sheet, a, PARK_HEADERS):
             a.counts["rows"] = a.counts.get("rows", 0) + 1
-
-            def cell(key):
-                idx = col.get(key)
-                return cells[idx] if idx is not None and idx < len(cells) else None
-
-            def problem(key, reason):
-                a.problem(line, a.headers[col[key]] if key in col else PARK_HEADERS[key][0], cell(key), reason,
-                          cells=cells)
-
             name = clean_text(cell("name"))[:100]
             if not name:
                 problem("name", "缺少园区名称")
@@ -157,20 +168,13 @@ class ParkImport(KindImport):
                     if values.get(key) is not None and values[key] > values["floor_area"]:
                         problem(key, f"“{PARK_HEADERS[key][0]}”大于建筑面积")
                         bad = True
-            kind = clean_text(cell("kind"))
-            if kind:
-                if kind not in PARK_KINDS:
-                    problem("kind", f"类型“{kind}”无法识别（工业园区、产业园区、商务楼宇、工业厂区）")
+            for key, table, refused in PARK_CHOICES:
+                text = clean_text(cell(key))
+                if text and text in table:
+                    values[key] = table[text]
+                elif text:
+                    problem(key, refused.format(text))
                     bad = True
-                else:
-                    values["kind"] = PARK_KINDS[kind]
-            managed = clean_text(cell("managed_status"))
-            if managed:
-                if managed not in MANAGED:
-                    problem("managed_status", f"纳管状态“{managed}”无法识别（已纳管、纳管中、未纳管）")
-                    bad = True
-                else:
-                    values["managed_status"] = MANAGED[managed]
             for key in PARK_TEXTS:
                 text = clean_text(cell(key))
                 if text:
@@ -263,22 +267,13 @@ class FaiMonthlyImport(KindImport):
             raise FileRejected("未找到表头：前 30 行中应有“项目代码”和“本月完成投资”两列。")
         sheet, header_row, mapping = found
         a = _start(sheet, header_row, mapping)
-        col = {f: c for c, f in mapping.items()}
         parsed: list[tuple[int, str, str, Decimal]] = []
         seen: dict[str, int] = {}
         progress(30, "校验数据")
-        for line, cells in _data_rows(sheet, header_row):
-            def cell(key):
-                idx = col.get(key)
-                return cells[idx] if idx is not None and idx < len(cells) else None
-
-            def problem(key, reason):
-                a.problem(line, a.headers[col[key]] if key in col else FAI_HEADERS[key][0], cell(key), reason,
-                          cells=cells)
-
+        for line, cell, problem in _data_rows(sheet, a, FAI_HEADERS):
             code = clean_text(cell("code")).upper()
             if not code:
-                if any(str(v).strip().startswith(("合计", "总计")) for v in cells if v is not None):
+                if any(str(v).strip().startswith(("合计", "总计")) for v in cell.cells if v is not None):
                     continue
                 a.counts["rows"] = a.counts.get("rows", 0) + 1
                 problem("code", "缺少项目代码")
@@ -300,6 +295,7 @@ class FaiMonthlyImport(KindImport):
                 continue
             parsed.append((line, code, clean_text(cell("name")), Decimal(amount).quantize(Decimal("0.01"))))
         progress(60, "比对项目库")
+        mapping_col = {f: c for c, f in mapping.items()}
         projects = {p.code.upper(): p for p in InvestmentProject.objects.filter(
             street_id=street_id, code__in=[c for _l, c, _n, _a in parsed])}
         before = {r.project_id: r for r in InvestmentMonth.objects.filter(project__street_id=street_id, month=month)
@@ -313,7 +309,7 @@ class FaiMonthlyImport(KindImport):
         for line, code, name, amount in parsed:
             project = projects.get(code)
             if project is None:
-                a.problem(line, a.headers[col["code"]], code, f"项目代码 {code} 不在本街道固投项目库中，请先入库",
+                a.problem(line, a.headers[mapping_col["code"]], code, f"项目代码 {code} 不在本街道固投项目库中，请先入库",
                           cells=sheet.rows[line - 1])
                 continue
             rows.append((project.pk, amount))
@@ -324,7 +320,8 @@ class FaiMonthlyImport(KindImport):
                 created += 1
                 a.changes.append(("created", label, target, "本月完成投资（万元）", "", _shown(amount), line))
                 if len(samples["created"]) < PREVIEW_SAMPLES:
-                    samples["created"].append({"row": line, "code": code, "name": f"{name or project.name} {amount} 万元"})
+                    samples["created"].append({"row": line, "code": code,
+                                               "name": f"{name or project.name} {amount} 万元"})
             elif prior.amount != amount:
                 updated += 1
                 a.changes.append(("updated", label, target, "本月完成投资（万元）", _shown(prior.amount), _shown(amount),
