@@ -87,6 +87,14 @@ def auto_columns(kind: str) -> bool:
     return isinstance(LIST_KIND_HANDLERS.get(kind), KindImport)
 
 
+def commit_blocked(batch) -> bool:
+    """An all-or-nothing kind's preview with rejected rows: the page offers no commit (it would write nothing)."""
+    from .services import LIST_KIND_HANDLERS
+
+    handler = LIST_KIND_HANDLERS.get(batch.list_kind)
+    return bool(getattr(handler, "all_or_nothing", False) and (batch.counts or {}).get("errors"))
+
+
 def option_note(batch) -> str:
     """What the batch page says of the kind's options (the policy and list type of a policy outcome list)."""
     from .services import LIST_KIND_HANDLERS

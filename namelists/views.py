@@ -116,6 +116,7 @@ def detail(request, pk: int):
         "unit": (counts.get("unit") or kind_spec.unit),
         "auto_columns": kinds.auto_columns(batch.list_kind),
         "option_note": kinds.option_note(batch),
+        "commit_blocked": kinds.commit_blocked(batch),
         "next_url": reverse(kind_spec.next_url) if kind_spec.next_url and batch.status == "committed" else "",
         "next_label": kind_spec.next_label,
     })

@@ -100,3 +100,20 @@ def test_command_imports_a_fai_month_and_requires_the_month(street, tmp_path, ca
     month = f"{timezone.localdate().replace(day=1) - dt.timedelta(days=1):%Y-%m}"
     done = run_json("import_namelist", str(path), "--list", "fai_monthly", "--street", street.code, "--month", month)
     assert done["created"] == 1 and InvestmentMonth.objects.get().source == f"batch:{done['batch']}"
+
+
+def test_command_previews_a_policy_list(street, tmp_path):
+    from policies.models import Delivery
+    from tests.enterprises.factories import EnterpriseFactory
+    from tests.policies.factories import PolicyFactory
+
+    firm = EnterpriseFactory(street=street)
+    policy = PolicyFactory()
+    path = tmp_path / "兑现.csv"
+    path.write_bytes(f"统一社会信用代码,兑现金额,兑现日期\n{firm.uscc},12,2026-05-01\n".encode("utf-8-sig"))
+    dry = run_json("import_namelist", str(path), "--list", "policy_outcomes", "--policy", str(policy.pk),
+                   "--outcome", "payments", "--street", street.code, "--dry-run")
+    assert (dry["created"], dry["errors"], dry["batch"]) == (1, 0, None) and not Delivery.objects.exists()
+    with pytest.raises(SystemExit) as exc:  # the list type is required
+        call_command("import_namelist", str(path), "--list", "policy_outcomes", "--policy", str(policy.pk))
+    assert exc.value.code == 2

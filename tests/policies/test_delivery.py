@@ -132,7 +132,10 @@ def _preview(actor, policy, kind: str, upload) -> ImportBatch:
     return namelist_services.preview_batch(batch.pk)
 
 
-def test_a_payments_list_is_previewed_with_errors_then_applied(firms, manager, statistician, other_street):
+def test_a_payments_list_is_previewed_with_errors_then_applied(firms, manager, statistician, other_street,
+                                                               client_for):
+    from django.urls import reverse
+
     big, orphan, small = firms
     elsewhere = EnterpriseFactory(street=other_street)
     policy = PolicyFactory(rules=BIG)
@@ -148,6 +151,8 @@ def test_a_payments_list_is_previewed_with_errors_then_applied(firms, manager, s
     reasons = {i.row: i.reason for i in batch.issues.all()}
     assert "范围内" in reasons[5] and "统一社会信用代码" in reasons[6] and "重复" in reasons[7] and "金额" in reasons[8]
     assert batch.report  # the rows to fix, with their reasons
+    page = client_for(statistician).get(reverse("namelists:detail", args=[batch.pk])).content.decode()
+    assert f"{policy.title} · 兑现名单" in page and "确认导入" in page  # error rows are skipped, the rest commit
     assert not Delivery.objects.filter(paid_on__isnull=False).exists()
     batch = namelist_services.commit_batch(batch.pk)
     assert batch.status == "committed"

@@ -65,7 +65,7 @@ def test_preview_then_commit_creates_and_updates(street, officer):
     assert ImportChange.objects.filter(batch=batch, subject="新园", action="created").exists()
 
 
-def test_bad_rows_are_reported_and_nothing_is_written(street, officer):
+def test_bad_rows_are_reported_and_nothing_is_written(street, officer, client_for):
     content = ledger([1, "甲", "火星基地", None, None, None, None, None, None, None],
                      [2, "乙", None, 200, 22.7, None, None, None, None, None],
                      [3, "丙", None, 113.9, None, None, None, None, None, None],
@@ -80,6 +80,8 @@ def test_bad_rows_are_reported_and_nothing_is_written(street, officer):
     assert any(row == 6 and "大于建筑面积" in reason for row, reason in issues)
     assert any(row == 7 and "重复" in reason for row, reason in issues)
     assert batch.counts["errors"] == 5 and batch.report  # the error report lists the rows to fix
+    page = client_for(officer).get(reverse("namelists:detail", args=[batch.pk])).content.decode()
+    assert "nl-blocked" in page and reverse("namelists:commit", args=[batch.pk]) not in page  # no commit offered
     batch = services.commit_batch(batch.pk)
     assert batch.status == "failed" and "未写入任何数据" in batch.message
     assert not Park.objects.exists()  # not even the good row 8: the ledger is all or nothing
