@@ -272,13 +272,14 @@ class PolicyOutcomeImport(KindImport):
 
 def _policy_fields(user) -> dict:
     from django import forms
+    from django.utils.translation import gettext_lazy as _
 
     return {
-        "policy": forms.ModelChoiceField(label="政策", required=False, queryset=Policy.objects.visible_to(user),
-                                         help_text="政策审批/兑现名单必选"),
-        "outcome": forms.ChoiceField(label="名单类型", required=False,
+        "policy": forms.ModelChoiceField(label=_("政策"), required=False, queryset=Policy.objects.visible_to(user),
+                                         help_text=_("政策审批/兑现名单必选")),
+        "outcome": forms.ChoiceField(label=_("名单类型"), required=False,
                                      choices=[("", "—"), *PaymentImport.Kind.choices],
-                                     help_text="政策审批/兑现名单必选：获批名单或兑现名单"),
+                                     help_text=_("政策审批/兑现名单必选：获批名单或兑现名单")),
     }
 
 
