@@ -505,9 +505,11 @@ def create_batch(actor, data: bytes, file_name: str, month: dt.date | None, indi
 
 def _monthly_of(batch: ImportBatch) -> MonthlyImport:
     info = MonthlyImport.objects.filter(batch=batch).first()
-    if info is None:  # uploaded through the name-list page: the month comes from the file's title
+    if info is None:  # uploaded through the name-list page: the month chosen there, else the file's title's
+        given = (batch.options or {}).get("month")
         with batch.file.open("rb") as fh:
-            _plans, month = detect_sheets(_read(fh.read(), batch.file_name), None, None)
+            _plans, month = detect_sheets(_read(fh.read(), batch.file_name), None,
+                                          parse_month(given) if given else None)
         info = MonthlyImport.objects.create(batch=batch, month=month)
     return info
 

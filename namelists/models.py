@@ -24,6 +24,9 @@ class ListKind(models.TextChoices):
     LISTED = "listed", _("上市公司名单")
     PREIPO = "preipo", _("拟上市企业服务清单")
     MONTHLY = "monthly", _("月度经济数据（统计局）")  # parsed and written by economy.importing
+    PARKS = "parks", _("园区楼宇台账")  # space.importing
+    FAI_MONTHLY = "fai_monthly", _("固投月报（本月完成投资）")  # space.importing
+    POLICY_OUTCOMES = "policy_outcomes", _("政策审批/兑现名单")  # policies.importing
 
 
 class ImportBatch(models.Model):
@@ -44,7 +47,7 @@ class ImportBatch(models.Model):
     file_name = models.CharField(_("文件名"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
-    list_kind = models.CharField(_("名录类型"), max_length=10, choices=ListKind.choices)
+    list_kind = models.CharField(_("名录类型"), max_length=20, choices=ListKind.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
     # False: the uploader left the year blank, so the worker takes it from the title rows (or file name) it reads.
     year_given = models.BooleanField(_("年度由上传人指定"), default=True)
@@ -72,6 +75,8 @@ class ImportBatch(models.Model):
     preview = models.JSONField(_("预览"), default=dict, blank=True)
     report = models.FileField(_("问题报告"), upload_to="namelists/reports/%Y/%m/", blank=True, max_length=300)
     task_id = models.CharField(max_length=50, blank=True)
+    # The upload's options a kind needs beyond year and street: {"month": "2026-05"}, {"policy": 3, "outcome": …}.
+    options = models.JSONField(_("导入选项"), default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords(
@@ -146,6 +151,12 @@ def target_label(target: str) -> str:
         return str(_("%(year)s年度数据") % {"year": arg})
     if kind == "classification":
         return str(_("分类：%(kind)s") % {"kind": dict(ListKind.choices).get(arg, arg)})
+    if kind == "park":
+        return str(_("园区楼宇"))
+    if kind == "fai":
+        return str(_("%(month)s 固投完成") % {"month": arg})
+    if kind == "policy":
+        return str(_("政策兑现"))
     return target
 
 
@@ -174,10 +185,12 @@ class ImportChange(models.Model):
     # would add a deferred check per row at commit. Django still cascades deletes of a batch or a firm.
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes", db_constraint=False)
     # No index of its own: namelist_change_ent_idx (enterprise, -id) serves lookups and the cascade.
+    # Empty for a list whose rows are not firms (园区楼宇, 固投项目): `subject` then names what changed.
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", on_delete=models.CASCADE, related_name="import_changes", verbose_name=_("企业"),
-        db_index=False, db_constraint=False,
+        db_index=False, db_constraint=False, null=True, blank=True,
     )
+    subject = models.CharField(_("对象名称"), max_length=200, blank=True)
     action = models.CharField(_("动作"), max_length=10, choices=Action.choices)
     # "enterprise", "figure:<year>" or "classification:<kind>"
     target = models.CharField(_("对象"), max_length=40)

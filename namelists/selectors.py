@@ -15,7 +15,12 @@ __all__ = ["batch_for", "batches_for", "changes_for_enterprise", "changes_of", "
            "issues_of", "preview_changes", "street_moves_for", "target_label"]
 
 def batches_for(user) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.visible_to(user).select_related("created_by", "street")
+    """The user's street's batches (every street's for district-wide users), of the kinds the user's role reads:
+    an officer who imports the park ledger sees those batches, not the statistics bureau's lists."""
+    from .kinds import viewable_kinds
+
+    return (ImportBatch.objects.visible_to(user).filter(list_kind__in=viewable_kinds(user))
+            .select_related("created_by", "street"))
 
 
 def batch_for(user, pk: int) -> ImportBatch:

@@ -15,12 +15,14 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from crm.models import Role, Street
+from crm.models import Street
+from crm.permissions import user_has_role
 from crm.scoping import sees_all_streets
 
 from .diff import Analysis, Plan, analyse, check_streets_loaded, forget_last_read, infer_year, read_sheets
 from .errors import ImportRefused
 from .headers import detect, validate_mapping
+from .kinds import NAMELIST_IMPORT_ROLES, NAMELIST_VIEW_ROLES, spec
 from .locks import INTERRUPTED_MESSAGE, RUN_LOCK_NAMESPACE, batch_run_lock, fail_interrupted_batches
 from .models import ImportBatch, ImportIssue, ListKind
 from .progress import clear_progress as _clear_progress, progress_for as _progress_for, read_progress
@@ -36,36 +38,52 @@ __all__ = [
     "request_commit", "request_preview", "set_mapping", "sha256_of",
 ]
 
-IMPORT_ROLES = (Role.STATISTICIAN, Role.ADMIN)
+# The name lists' roles; each kind's are in namelists.kinds (SPECS, registered by the apps that write them).
+IMPORT_ROLES = NAMELIST_IMPORT_ROLES
 # The district-level role (区级领导) reads every street's import history; it imports nothing.
-VIEW_ROLES = (Role.STATISTICIAN, Role.ADMIN, Role.MANAGER, Role.DISTRICT)
+VIEW_ROLES = NAMELIST_VIEW_ROLES
 
 
-def check_can_import(actor, street: Street | None) -> None:
-    if not (actor.is_superuser or actor.role in IMPORT_ROLES):
-        raise ImportRefused("您的角色无权导入名录")
+def may_import(actor, list_kind: str | None = None) -> bool:
+    return user_has_role(actor, spec(list_kind).import_roles if list_kind else IMPORT_ROLES)
+
+
+def check_can_import(actor, street: Street | None, list_kind: str | None = None) -> None:
+    if not may_import(actor, list_kind):
+        raise ImportRefused(f"您的角色无权导入{ListKind(list_kind).label if list_kind in ListKind.values else '名录'}")
     if not sees_all_streets(actor) and (street is None or street.id != actor.street_id):
         raise ImportRefused("只能导入本街道的名录")
 
 
 def create_batch(actor, data: bytes, file_name: str, list_kind: str, year: int | None = None,
-                 street: Street | None = None, close_missing: bool = False) -> ImportBatch:
+                 street: Street | None = None, close_missing: bool = False,
+                 options: dict | None = None) -> ImportBatch:
     """Store the upload after the cheap checks only (size, real format, archive sizes and ratio, declared sheet
     dimensions): nothing is parsed here, in the web request. The worker's preview detects the header and validates.
-    FileRejected (nothing stored) when the file cannot be used."""
+    FileRejected (nothing stored) when the file cannot be used. `options`: what the kind needs besides year and
+    street (a month, a policy), checked by the kind's handler before anything is stored."""
     if street is None and actor is not None and not sees_all_streets(actor):
         street = actor.street
-    if actor is not None:
-        check_can_import(actor, street)
     if list_kind not in ListKind.values:
         raise FileRejected(f"名录类型“{list_kind}”无效")
+    if actor is not None:
+        check_can_import(actor, street, list_kind)
+    kind_spec = spec(list_kind)
+    if "street" in kind_spec.options and street is None:
+        raise ImportRefused(f"{ListKind(list_kind).label}须指定街道")
+    handler = LIST_KIND_HANDLERS.get(list_kind)
+    options = dict(options or {})
+    if hasattr(handler, "check"):
+        options = handler.check(actor, street, options)
     check_upload(data, file_name)
     check_streets_loaded()
     year_given = year is not None
     year = year or infer_year("", file_name) or timezone.localdate().year
+    if "year" not in kind_spec.options:
+        close_missing = False
     batch = ImportBatch(
         created_by=actor, file_name=file_name[:255], sha256=sha256_of(data), size=len(data), list_kind=list_kind,
-        year=year, year_given=year_given, street=street, close_missing=close_missing,
+        year=year, year_given=year_given, street=street, close_missing=close_missing, options=options,
     )
     batch.file.save(f"{batch.sha256[:16]}{_ext(file_name)}", ContentFile(data), save=False)
     batch.save()
@@ -101,7 +119,7 @@ def _read_batch_file(batch: ImportBatch) -> bytes:
 
 def request_preview(batch: ImportBatch, actor) -> None:
     """Mark the batch running and queue the dry run (inline when Celery runs eagerly)."""
-    check_can_import(actor, batch.street)
+    check_can_import(actor, batch.street, batch.list_kind)
     claimed = ImportBatch.objects.filter(
         pk=batch.pk, status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.PREVIEWED, ImportBatch.Status.FAILED]
     ).update(status=ImportBatch.Status.RUNNING, progress=0, progress_note="预览中", message="",
@@ -113,7 +131,7 @@ def request_preview(batch: ImportBatch, actor) -> None:
 
 
 def request_commit(batch: ImportBatch, actor) -> None:
-    check_can_import(actor, batch.street)
+    check_can_import(actor, batch.street, batch.list_kind)
     claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
         status=ImportBatch.Status.RUNNING, progress=0, progress_note="导入中", running_since=timezone.now())
     if not claimed:
@@ -122,10 +140,14 @@ def request_commit(batch: ImportBatch, actor) -> None:
     transaction.on_commit(lambda: commit_task.delay(batch.pk))
 
 
-# List kinds whose rows another app parses and writes (economy's "monthly" figures): kind → handler with
-# preview(batch_id) and commit(batch_id, claimed), registered from that app's AppConfig.ready(). The batch, its
-# run lock, tasks, progress, issues, report and history pages stay the name-list pipeline's.
-LIST_KIND_HANDLERS: dict[str, object] = {}
+LIST_KIND_HANDLERS: dict[str, object] = {}  # see the comment at _handler_for
+
+
+# List kinds whose rows another app parses and writes (economy's "monthly" figures, space's "parks" and
+# "fai_monthly", policies' "policy_outcomes"): kind → handler with preview(batch_id) and commit(batch_id, claimed)
+# (and optionally check(actor, street, options) run at upload), registered from that app's AppConfig.ready(),
+# with the kind's roles and columns in namelists.kinds.SPECS (kinds.register). The batch, its run lock, tasks,
+# progress, issues, report and history pages stay the name-list pipeline's.
 
 
 def _handler_for(batch_id: int):

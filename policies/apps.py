@@ -18,3 +18,7 @@ class PoliciesConfig(AppConfig):
         registry.add_enterprise_section(60, "policies", enterprise_section)
         registry.add_demo(50, "policies", load_demo)
         registry.add_home_card(50, tasks_card)
+
+        from .importing import register_kind
+
+        register_kind()  # approvals/payments lists as list kind "policy_outcomes" of the import pipeline

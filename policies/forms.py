@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.models import Department, Street
 from crm.scoping import sees_all_streets
-from policies.models import InformMethod, PaymentImport, Policy, Stage
+from policies.models import InformMethod, Policy, Stage
 from policies.services import POLICY_FIELDS
 
 
@@ -59,8 +59,3 @@ class StepForm(forms.Form):
     def __init__(self, *args, visits=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visit"].choices = [("", "—")] + [(v.pk, f"{v.date:%Y-%m-%d} {v.notes[:20]}") for v in visits]
-
-
-class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("名单类型"), choices=PaymentImport.Kind.choices)
-    file = forms.FileField(label=_("Excel/CSV 文件"))

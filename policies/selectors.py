@@ -167,3 +167,10 @@ def parse_year(value) -> int:
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def imports_of(user, policy, limit: int = 10) -> list:
+    """The approvals/payments lists imported for a policy (import pipeline batches the user sees), newest first."""
+    from namelists.selectors import batches_for
+
+    return list(batches_for(user).filter(list_kind="policy_outcomes", options__policy=policy.pk).order_by("-id")[:limit])

@@ -16,9 +16,9 @@ from crm.permissions import role_required
 from crm.scoping import visible_streets
 from crm.uploads import serve_upload
 from enterprises.models import Visit
-from policies import editor, exports, importing, selectors, services
+from policies import editor, exports, selectors, services
 from policies import rules as R
-from policies.forms import ImportForm, PolicyForm, StepForm
+from policies.forms import PolicyForm, StepForm
 from policies.models import Delivery, PaymentImport, Policy, PolicyAttachment, Stage
 from policies.permissions import EDIT_ROLES, IMPORT_ROLES, PUSH_ROLES, RECORD_ROLES, VIEW_ROLES, may
 
@@ -50,7 +50,8 @@ def policy_detail(request, pk: int):
         "total": total, "funnel": selectors.FUNNEL,
         "can_edit": services.may_edit(request.user, policy), "can_push": may(request.user, "push"),
         "can_import": may(request.user, "import"), "attachments": policy.attachments.all(),
-        "imports": PaymentImport.objects.visible_to(request.user).filter(policy=policy)[:10],
+        "imports": selectors.imports_of(request.user, policy),
+        "old_imports": PaymentImport.objects.visible_to(request.user).filter(policy=policy)[:10],
     })
 
 
@@ -244,30 +245,18 @@ def export(request):
 
 @role_required(*IMPORT_ROLES)
 def import_upload(request, pk: int):
+    """The old import page: approvals/payments lists go through the import pipeline now (list kind
+    "policy_outcomes": preview, errors and their report, history), with this policy preselected."""
+    from urllib.parse import urlencode
+
     policy = _policy(request, pk)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        batch = importing.preview(policy, actor=request.user, kind=form.cleaned_data["kind"],
-                                  upload=form.cleaned_data["file"])
-        if batch.status == PaymentImport.Status.REJECTED:
-            messages.error(request, batch.error)
-        return redirect("policies:import_detail", pk=batch.pk)
-    history = PaymentImport.objects.visible_to(request.user).filter(policy=policy)[:20]
-    return render(request, "policies/import_form.html", {"p": policy, "form": form, "history": history})
+    return redirect(reverse("namelists:upload") + "?" + urlencode({"kind": "policy_outcomes", "policy": policy.pk}))
 
 
 @role_required(*IMPORT_ROLES)
 def import_detail(request, pk: int):
+    """A list imported before the import pipeline (read-only archive)."""
     batch = get_object_or_404(PaymentImport.objects.visible_to(request.user).select_related("policy"), pk=pk)
-    if request.method == "POST":
-        try:
-            applied = importing.commit(batch, actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, _("已导入 %(n)d 行。下一步：在看板中查看获批与兑现情况。") % {"n": applied})
-            return redirect("policies:dashboard", pk=batch.policy_id)
-        return redirect("policies:import_detail", pk=batch.pk)
     return render(request, "policies/import_detail.html", {"b": batch, "p": batch.policy})
 
 

@@ -20,3 +20,7 @@ class SpaceConfig(AppConfig):
             NavItem(_("空间更新项目"), "space:renewal_list", roles=READ_ROLES, order=428),
         )
         registry.add_demo(45, "space", load_demo)
+
+        from .importing import register_kinds
+
+        register_kinds()  # 园区楼宇台账 and 固投月报 as list kinds of the name-list import pipeline

@@ -102,9 +102,6 @@ def rule_edit(request):
 # 固投
 
 
-SESSION_KEY = "space_investment_preview"
-
-
 @role_required(*READ_ROLES)
 def investment_list(request):
     from django.db.models import Sum
@@ -137,41 +134,14 @@ def investment_list(request):
 
 @role_required(*ACTION_ROLES["import_investment"])
 def investment_import(request):
-    import datetime as dt
-    from decimal import Decimal
+    """The old import page: 固投月报 are imported through the import pipeline now (preview, errors, history)."""
+    return _to_import_upload(request, "fai_monthly")
 
-    from space.forms import InvestmentImportForm
-    from space.services import investment
 
-    if request.method == "POST" and request.POST.get("confirm"):
-        pending = request.session.get(SESSION_KEY)
-        if not pending:
-            messages.error(request, _("预览已过期，请重新上传。"))
-            return redirect("space:investment_import")
-        month = dt.date.fromisoformat(pending["month"])
-        batch = investment.apply(actor=request.user, street_id=pending["street_id"], month=month,
-                                 rows=[(pid, Decimal(a)) for pid, a in pending["rows"]], filename=pending["filename"])
-        del request.session[SESSION_KEY]
-        messages.success(request, _("已导入 %(month)s 固投月报 %(n)s 行（替换原有 %(r)s 行）。下一步：查看进度滞后的项目。")
-                         % {"month": f"{month:%Y-%m}", "n": batch.rows, "r": batch.replaced})
-        return redirect(reverse("space:investment_list") + f"?year={month.year}&behind=1")
-    form = InvestmentImportForm(request.POST or None, request.FILES or None, user=request.user)
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        preview = investment.preview(upload.read(), upload.name, actor=request.user, street_id=form.street_id,
-                                     month=form.cleaned_data["month"])
-        if preview.errors:
-            request.session.pop(SESSION_KEY, None)
-        else:
-            request.session[SESSION_KEY] = {
-                "street_id": form.street_id, "month": preview.month.isoformat(), "filename": upload.name,
-                "rows": [(r.project_id, str(r.amount)) for r in preview.rows],
-            }
-    from space.models import InvestmentImport
+def _to_import_upload(request, kind: str):
+    from urllib.parse import urlencode
 
-    history = InvestmentImport.objects.visible_to(request.user).select_related("by")[:10]
-    return render(request, "space/investment_import.html", {"form": form, "preview": preview, "history": history})
+    return redirect(reverse("namelists:upload") + "?" + urlencode({"kind": kind}))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -250,35 +220,10 @@ def renewal_list(request):
                                                        "can_edit": can(request.user, "edit_renewal")})
 
 
-PARK_SESSION_KEY = "space_park_import"
-
-
 @role_required(*ACTION_ROLES["edit_park"])
 def park_import(request):
-    from space.forms import ParkImportForm
-    from space.services import park_import as service
-
-    if request.method == "POST" and request.POST.get("confirm"):
-        pending = request.session.pop(PARK_SESSION_KEY, None)
-        if not pending:
-            messages.error(request, _("预览已过期，请重新上传。"))
-            return redirect("space:park_import")
-        count = service.apply(actor=request.user, street_id=pending["street_id"], rows=pending["rows"])
-        messages.success(request, _("已导入园区楼宇台账 %(n)s 行。下一步：在产业地图上核对位置。") % {"n": count})
-        return redirect("space:park_map")
-    form = ParkImportForm(request.POST or None, request.FILES or None, user=request.user)
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        preview = service.preview(upload.read(), upload.name, actor=request.user, street_id=form.street_id)
-        if preview.errors:
-            request.session.pop(PARK_SESSION_KEY, None)
-        else:
-            request.session[PARK_SESSION_KEY] = {
-                "street_id": form.street_id,
-                "rows": [{k: str(v) for k, v in row.items()} for row in preview.rows],
-            }
-    return render(request, "space/park_import.html", {"form": form, "preview": preview})
+    """The old import page: the park ledger is imported through the import pipeline now (preview, errors, history)."""
+    return _to_import_upload(request, "parks")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -89,19 +89,37 @@ def test_history_and_detail_render_for_viewing_roles(request, client_for, batch,
     assert client.get(reverse("namelists:progress", args=[batch.pk])).status_code == 200
 
 
-@pytest.mark.parametrize("role", ["officer", "department_user"])
-def test_officers_and_departments_get_403_everywhere(request, client_for, batch, role):
-    client = client_for(request.getfixturevalue(role))
+def test_departments_get_403_everywhere(client_for, batch, department_user):
+    client = client_for(department_user)
     for url in (reverse("namelists:index"), reverse("namelists:upload"), reverse("namelists:detail", args=[batch.pk]),
                 reverse("namelists:report", args=[batch.pk])):
         assert client.get(url).status_code == 403, url
     assert client.post(reverse("namelists:commit", args=[batch.pk])).status_code == 403
 
 
+def test_officers_import_the_park_ledger_only_and_never_see_a_name_list(client_for, batch, officer):
+    """Officers keep the park ledger (list kind "parks"), so they open the import pages; a name list's batch is
+    not theirs to see (404, absent from the history) nor to import."""
+    client = client_for(officer)
+    assert "名录.csv" not in client.get(reverse("namelists:index")).content.decode()
+    choices = client.get(reverse("namelists:upload")).context["form"].fields["list_kind"].choices
+    assert [k for k, _label in choices] == ["parks"]
+    for url in (reverse("namelists:detail", args=[batch.pk]), reverse("namelists:report", args=[batch.pk])):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("namelists:commit", args=[batch.pk])).status_code == 404
+    upload = SimpleUploadedFile("名录.csv", b"x")
+    response = client.post(reverse("namelists:upload"), {"file": upload, "list_kind": "sishang",
+                                                        "street": officer.street_id})
+    assert response.status_code == 200 and "list_kind" in response.context["form"].errors
+
+
 def test_manager_may_view_but_not_import(client_for, manager, batch):
     client = client_for(manager)
-    assert client.get(reverse("namelists:upload")).status_code == 403
+    # Managers import the park ledger and the 固投 report, not the statistics bureau's lists.
+    choices = client.get(reverse("namelists:upload")).context["form"].fields["list_kind"].choices
+    assert not {"sishang", "zjtx", "gaoxin", "listed", "preipo", "monthly"} & {k for k, _label in choices}
     assert client.post(reverse("namelists:commit", args=[batch.pk])).status_code == 403
+    assert client.post(reverse("namelists:mapping", args=[batch.pk])).status_code == 403
     assert "确认导入" not in client.get(reverse("namelists:detail", args=[batch.pk])).content.decode()
 
 

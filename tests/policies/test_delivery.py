@@ -10,8 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from crm.models import Notification, Role
-from policies import importing, selectors, services
-from policies.models import Delivery, DeliveryStep, PaymentImport, Stage
+from namelists import services as namelist_services
+from namelists.errors import ImportRefused
+from namelists.models import ImportBatch
+from policies import selectors, services
+from policies.models import Delivery, DeliveryStep, Stage
 from tests.crm.factories import UserFactory
 from tests.enterprises.factories import ClassificationFactory, EnterpriseFactory, FigureFactory, LiaisonFactory
 from tests.policies.factories import PolicyFactory
@@ -123,7 +126,16 @@ def _csv(text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("兑现名单.csv", text.encode("utf-8-sig"), content_type="text/csv")
 
 
-def test_a_payments_list_is_previewed_with_errors_then_applied(firms, manager, statistician, other_street):
+def _preview(actor, policy, kind: str, upload) -> ImportBatch:
+    batch = namelist_services.create_batch(actor, upload.read(), upload.name, "policy_outcomes",
+                                           options={"policy": policy.pk, "outcome": kind})
+    return namelist_services.preview_batch(batch.pk)
+
+
+def test_a_payments_list_is_previewed_with_errors_then_applied(firms, manager, statistician, other_street,
+                                                               client_for):
+    from django.urls import reverse
+
     big, orphan, small = firms
     elsewhere = EnterpriseFactory(street=other_street)
     policy = PolicyFactory(rules=BIG)
@@ -133,21 +145,51 @@ def test_a_payments_list_is_previewed_with_errors_then_applied(firms, manager, s
         f"1,{big.uscc},大企业,30,2026-05-01\n2,{small.uscc},小企业,5.5,2026年5月2日\n"
         f"3,{elsewhere.uscc},外街企业,1,2026-05-01\n4,91440300ABCDEFGHIJ,坏代码,1,2026-05-01\n"
         f"5,{big.uscc},重复,1,2026-05-01\n6,{orphan.uscc},无金额,,2026-05-01\n")
-    batch = importing.preview(policy, actor=statistician, kind="payments", upload=upload)
-    assert (batch.ok_rows, batch.error_rows) == (2, 4)
+    batch = _preview(statistician, policy, "payments", upload)
+    assert batch.status == "previewed"
+    assert (batch.counts["created"] + batch.counts["updated"], batch.counts["errors"]) == (2, 4)
+    reasons = {i.row: i.reason for i in batch.issues.all()}
+    assert "范围内" in reasons[5] and "统一社会信用代码" in reasons[6] and "重复" in reasons[7] and "金额" in reasons[8]
+    assert batch.report  # the rows to fix, with their reasons
+    page = client_for(statistician).get(reverse("namelists:detail", args=[batch.pk])).content.decode()
+    assert f"{policy.title} · 兑现名单" in page and "确认导入" in page  # error rows are skipped, the rest commit
     assert not Delivery.objects.filter(paid_on__isnull=False).exists()
-    assert importing.commit(batch, actor=statistician) == 2
+    batch = namelist_services.commit_batch(batch.pk)
+    assert batch.status == "committed"
     paid = dict(Delivery.objects.filter(paid_on__isnull=False).values_list("enterprise_id", "paid_amount"))
     assert paid == {big.pk: Decimal("30.00"), small.pk: Decimal("5.50")}
     assert not Delivery.objects.get(enterprise=small).matched  # paid without having been matched
-    with pytest.raises(ValidationError):
-        importing.commit(batch, actor=statistician)
+    assert DeliveryStep.objects.filter(source=f"batch:{batch.pk}", actor=statistician).count() == 2
+    assert batch.changes.filter(enterprise=big, action="updated").exists()  # the audit names the firm
+    with pytest.raises(ImportRefused):  # a batch is committed once
+        namelist_services.commit_batch(batch.pk)
 
 
 def test_a_file_without_a_code_column_is_rejected_with_a_reason(manager, statistician):
-    batch = importing.preview(PolicyFactory(), actor=statistician, kind="payments",
-                              upload=_csv("企业名称,金额\n某公司,1\n"))
-    assert batch.status == PaymentImport.Status.REJECTED and "统一社会信用代码" in batch.error
+    batch = _preview(statistician, PolicyFactory(), "payments", _csv("企业名称,金额\n某公司,1\n"))
+    assert batch.status == "failed" and "统一社会信用代码" in batch.message
+
+
+def test_a_policy_list_needs_a_policy_the_user_sees_and_an_outcome(statistician, officer):
+    policy = PolicyFactory()
+    with pytest.raises(ImportRefused, match="名单类型"):
+        namelist_services.create_batch(statistician, b"x", "a.csv", "policy_outcomes", options={"policy": policy.pk})
+    with pytest.raises(ImportRefused, match="政策"):
+        namelist_services.create_batch(statistician, b"x", "a.csv", "policy_outcomes", options={"outcome": "payments"})
+    with pytest.raises(ImportRefused):  # officers record steps; they do not import lists
+        namelist_services.create_batch(officer, b"x", "a.csv", "policy_outcomes",
+                                       options={"policy": policy.pk, "outcome": "payments"})
+
+
+def test_the_old_import_page_leads_to_the_pipeline_with_the_policy_chosen(client_for, statistician):
+    from django.urls import reverse
+
+    policy = PolicyFactory()
+    response = client_for(statistician).get(reverse("policies:import", args=[policy.pk]))
+    assert response.status_code == 302
+    page = client_for(statistician).get(response.url)
+    form = page.context["form"]
+    assert form["list_kind"].value() == "policy_outcomes" and str(form["policy"].value()) == str(policy.pk)
 
 
 def test_funnel_and_street_amounts_by_policy_and_classification(firms, manager, officer):

@@ -140,7 +140,7 @@ URL_RULES: dict[str, Rule] = {
     "economy:firms":                Rule("monthly_figure", "list"),
     "economy:groups":               Rule("economy_page", "read"),
     "economy:district":             Rule("economy_district", "read"),
-    "economy:upload":               Rule("import_form", "create"),
+    "economy:upload":               Rule("monthly_import_form", "create"),
     # policies (惠企政策)
     "policies:list":                Rule("policy", "search", query=SEARCH),
     "policies:detail":              Rule("policy", "read"),
@@ -236,11 +236,15 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("transferred_appeal", "list"): {O: (OK, HIDDEN), S: (OK, HIDDEN), M: (OK, HIDDEN),  D: (OK, HIDDEN),   A: (OK, OK)},
     ("extension", "list"):       {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("management", "read"):      {O: (FORBIDDEN,)*2, S: (FORBIDDEN,)*2, M: (OK, OK),     D: (FORBIDDEN,)*2, A: (OK, OK)},
-    # 名录导入: statisticians import, managers watch; both only their street's batches.
-    ("import_batch", "list"):    {O: (FORBIDDEN,)*2, S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
-    ("import_batch", "read"):    {O: (FORBIDDEN,)*2, S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
-    ("import_batch", "edit"):    {O: (FORBIDDEN,)*2, S: (OK, HIDDEN),  M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
-    ("import_form", "create"):   {O: (FORBIDDEN,)*2, S: (OK, OK),      M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # 名录导入 (the batch is a name list, 四上): statisticians import, managers watch; both only their street's
+    # batches. Officers open the import pages for the park ledger (list kind "parks") but never see a name list
+    # (404, absent from the history); managers import the park ledger and 固投 report, not name lists (403).
+    ("import_batch", "list"):    {O: (HIDDEN,)*2,    S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("import_batch", "read"):    {O: (HIDDEN,)*2,    S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("import_batch", "edit"):    {O: (HIDDEN,)*2,    S: (OK, HIDDEN),  M: (FORBIDDEN, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("import_form", "create"):   {O: (OK, OK),       S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
+    # The monthly figures' own upload page (economy): the statisticians' only.
+    ("monthly_import_form", "create"): {O: (FORBIDDEN,)*2, S: (OK, OK), M: (FORBIDDEN,)*2, D: (FORBIDDEN,)*2, A: (OK, OK)},
     # 招商: office roles read their street, officers and managers write, managers set targets.
     ("project", "list"):         {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("project", "search"):       {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
@@ -303,7 +307,7 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
 
 # Kinds whose builder makes nothing: the page is a form or a dashboard; own/other makes no difference.
 FORM_KINDS = {"none", "public", "calendar", "enterprise_form", "visit_form", "coverage", "liaison_form",
-              "appeal_form", "management", "import_form", "pipeline_form", "target_form", "pipeline_dashboard",
+              "appeal_form", "management", "import_form", "monthly_import_form", "pipeline_form", "target_form", "pipeline_dashboard",
               "economy_page", "economy_district", "policy_form", "policy_amounts", "pool_report",
               "space_statistics_form", "space_admin_form", "mm_report", "mm_fp_form", "space_investment_form"}
 COLLECTION_ACTIONS = {"list", "search", "export"}

@@ -1,4 +1,5 @@
 """import_namelist PATH --list KIND [--year YYYY] [--street CODE] [--dry-run] [--report OUT.xlsx]
+    [--month YYYY-MM] [--policy ID --outcome approvals|payments]
 
 The last line of output is one JSON object (rows, created, updated, unchanged, errors, duplicates, …).
 Exit 0 when the file was processed (row errors allowed), 2 with a one-line message when it cannot be used.
@@ -15,6 +16,8 @@ from django.db import transaction
 
 from crm.models import Street
 from namelists import services
+from namelists.kinds import KindImport, spec
+from namelists.kinds import error_report as kind_error_report
 from namelists.models import ImportBatch, ListKind
 from namelists.reader import FileRejected
 
@@ -37,6 +40,10 @@ class Command(BaseCommand):
         # --list monthly (economy.importing): the month and, when the file does not say, the indicator.
         parser.add_argument("--month", help="月度数据的月份 YYYY-MM（--list monthly）")
         parser.add_argument("--indicator", help="月度数据的指标（--list monthly）：industrial_output/revenue/…")
+        # Kinds other apps write (namelists.kinds.KindImport): --list fai_monthly needs --month and --street,
+        # parks --street; policy_outcomes --policy ID --outcome approvals|payments.
+        parser.add_argument("--policy", type=int, help="政策 ID（--list policy_outcomes）")
+        parser.add_argument("--outcome", help="名单类型 approvals/payments（--list policy_outcomes）")
 
     def execute(self, *args, **options):
         try:
@@ -46,7 +53,7 @@ class Command(BaseCommand):
             sys.exit(2)
 
     def handle(self, path, list_kind, year=None, street=None, dry_run=False, report=None, close_missing=False,
-               month=None, indicator=None, **options):
+               month=None, indicator=None, policy=None, outcome=None, **options):
         file = Path(path)
         if not file.is_file():
             raise UnusableFile(f"文件不存在：{path}")
@@ -68,6 +75,30 @@ class Command(BaseCommand):
                 counts, issues, batch_id = run_from_command(data, file.name, month_date, indicator, street_obj,
                                                             dry_run)
                 report_bytes, note = None, ""
+            elif isinstance(handler := services.LIST_KIND_HANDLERS.get(list_kind), KindImport):
+                kind_options = {k: v for k, v in (("month", month), ("policy", policy), ("outcome", outcome)) if v}
+                if "street" in spec(list_kind).options and street_obj is None:
+                    raise UnusableFile(f"{ListKind(list_kind).label}须指定街道（--street 街道区划代码）")
+                if dry_run:
+                    analysis = handler.dry_run(data, file.name, street_obj, kind_options)
+                    counts, issues, note = analysis.counts, analysis.issues, analysis.summary
+                    report_bytes = kind_error_report(analysis) if (report and analysis.issues) else None
+                    batch_id = None
+                else:
+                    with transaction.atomic():
+                        batch = services.create_batch(None, data, file.name, list_kind, year, street_obj,
+                                                      options=kind_options)
+                    batch = services.commit_batch(batch.pk)
+                    issues = list(batch.issues.all())
+                    if batch.status != ImportBatch.Status.COMMITTED:
+                        for issue in issues[:50]:
+                            self.stdout.write(f"第 {issue.row} 行 {issue.column}：{issue.reason}")
+                        if report and batch.report:
+                            Path(report).write_bytes(batch.report.read())
+                        raise UnusableFile(batch.message or "导入失败")
+                    counts, note = batch.counts, batch.message
+                    report_bytes = batch.report.read() if (report and batch.report) else None
+                    batch_id = batch.pk
             elif dry_run:
                 analysis = services.analyse(data, file.name, list_kind, year, street_obj, close_missing=close_missing)
                 counts, issues, note = analysis.counts, analysis.issues, analysis.summary
