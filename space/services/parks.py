@@ -46,8 +46,15 @@ def update_park(*, actor: User, park: Park, data: dict) -> Park:
         errors["latitude"] = _("经度和纬度须同时填写。")
     if errors:
         raise ValidationError(errors)
+    previous_officer = Park.objects.filter(pk=park.pk).values_list("officer_id", flat=True).first()
     park.full_clean(exclude=["street", "community"])
     park.save()
+    if park.officer_id != previous_officer:
+        # 园区包干: the new officer serves every current tenant (future ones as they move in); the old one's
+        # park-derived rows end. Firms' own hand-made assignments are left alone.
+        from enterprises.services.liaison import sync_park_liaisons
+
+        sync_park_liaisons(park_ids=[park.pk], actor=actor)
     return park
 
 
