@@ -10,6 +10,7 @@ class SpaceConfig(AppConfig):
         from crm.registry import NavItem, registry
 
         from . import metrics  # noqa: F401  (registers the space metrics into pipelines.metrics)
+        from . import signals
         from .demo import load as load_demo
         from .permissions import READ_ROLES
 
@@ -20,3 +21,4 @@ class SpaceConfig(AppConfig):
             NavItem(_("空间更新项目"), "space:renewal_list", roles=READ_ROLES, order=428),
         )
         registry.add_demo(45, "space", load_demo)
+        signals.connect()
