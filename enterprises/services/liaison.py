@@ -178,8 +178,6 @@ def sync_park_liaisons(*, park_ids: Iterable[int] | None = None, enterprise_ids:
     """
     from django.db import connection
 
-    from crm.models import User as UserModel
-
     today = on or timezone.localdate()
     now = timezone.now()
     parks = None if park_ids is None else sorted(set(park_ids))
@@ -190,12 +188,14 @@ def sync_park_liaisons(*, park_ids: Iterable[int] | None = None, enterprise_ids:
         return ParkSyncResult(0, 0)
 
     # 1. End the open park-derived rows that no longer hold.
-    stale = LiaisonAssignment.objects.filter(via_park__isnull=False, end_date__isnull=True).filter(
+    from crm.models import User as UserModel
+
+    stale = LiaisonAssignment.objects.order_by().filter(via_park__isnull=False, end_date__isnull=True).filter(
         ~Q(enterprise__park_id=F("via_park_id"))
         | ~Q(enterprise__status=Enterprise.Status.ACTIVE)
         | ~Q(enterprise__street_id=F("via_park__street_id"))
         | ~Q(via_park__officer_id=F("officer_id"))
-        | Q(officer__is_active=False)
+        | Q(officer_id__in=UserModel.objects.filter(is_active=False).values("pk"))
     )
     if parks is not None:
         stale = stale.filter(via_park_id__in=parks)
@@ -234,6 +234,9 @@ def sync_park_liaisons(*, park_ids: Iterable[int] | None = None, enterprise_ids:
             [PARK_ROLE.value, today, PARK_NOTE, actor.pk if actor else None, now, *params, PARK_ROLE.value])
         created_rows = cursor.fetchall()
     created_ids = [pk for pk, _ in created_rows]
+    if len(created_ids) > 10 * SCOPE_LIMIT and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # a first reconcile at scale: plan the next statements on fresh stats
+            cursor.execute(f"ANALYZE {la}")
 
     _record_history(ended_ids, "~", actor, now)
     _record_history(created_ids, "+", actor, now)
