@@ -13,6 +13,7 @@ class SpaceConfig(AppConfig):
         from . import signals
         from .demo import load as load_demo
         from .permissions import READ_ROLES
+        from .pipeline_section import investment_section
 
         registry.add_nav(
             NavItem(_("园区楼宇"), "space:park_list", roles=READ_ROLES, order=425),
@@ -21,4 +22,5 @@ class SpaceConfig(AppConfig):
             NavItem(_("空间更新项目"), "space:renewal_list", roles=READ_ROLES, order=428),
         )
         registry.add_demo(45, "space", load_demo)
+        registry.add_project_section(50, "space-investment", investment_section)
         signals.connect()
