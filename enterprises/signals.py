@@ -23,8 +23,10 @@ def _after_namelist_commit(sender, instance, **kwargs) -> None:
 def _reconcile_park_liaisons_after_import(sender, instance, **kwargs) -> None:
     """A committed name list may have closed firms (moved out, deregistered) or moved them between streets: their
     park-derived liaison rows follow, in one set-based reconcile once the import's transaction commits."""
-    if instance.status != "committed":
-        return
+    from namelists.services import LIST_KIND_HANDLERS
+
+    if instance.status != "committed" or instance.list_kind in LIST_KIND_HANDLERS:
+        return  # only the registry's own lists change firms (other kinds are handled by their apps)
 
     def reconcile() -> None:
         from enterprises.services.liaison import sync_park_liaisons

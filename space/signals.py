@@ -58,7 +58,10 @@ def _after_firm_fact(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _after_namelist_commit(sender, instance, **kwargs) -> None:
-    if instance.status == "committed":
+    """A committed registry list (firms, figures, facts; not the kinds other apps handle, like monthly figures)."""
+    from namelists.services import LIST_KIND_HANDLERS
+
+    if instance.status == "committed" and instance.list_kind not in LIST_KIND_HANDLERS:
         from space.services.rollup import refresh_after_commit
 
         refresh_after_commit()

@@ -159,7 +159,7 @@ def test_a_committed_import_reconciles_after_commit(park, tenants, officer, djan
 
     update_park(actor=officer, park=park, data={"officer": officer})
     Enterprise.objects.filter(pk=tenants[0].pk).update(status=Enterprise.Status.MOVED_OUT)  # as an import writes
-    batch = type("Batch", (), {"status": "committed"})()
+    batch = type("Batch", (), {"status": "committed", "list_kind": "sishang"})()
     with django_capture_on_commit_callbacks(execute=True):
         _reconcile_park_liaisons_after_import(sender=None, instance=batch)
     assert not open_park_rows(enterprise=tenants[0]).exists()

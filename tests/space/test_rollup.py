@@ -135,7 +135,7 @@ def test_a_committed_namelist_import_refreshes_after_commit(street, officer, dja
     firm = EnterpriseFactory(street=street, park=park)
     AnnualFigure.objects.bulk_create([AnnualFigure(enterprise=firm, year=YEAR, tax=Decimal("12"))])  # as COPY writes
     assert read(officer, park, YEAR)["tax"] == 0
-    batch = type("Batch", (), {"status": "committed"})()
+    batch = type("Batch", (), {"status": "committed", "list_kind": "sishang"})()
     with django_capture_on_commit_callbacks(execute=True):
         _after_namelist_commit(sender=None, instance=batch)
     assert read(officer, park, YEAR)["tax"] == Decimal("12")
@@ -168,3 +168,20 @@ def test_a_scoped_refresh_touches_only_its_parks(street):
     refresh([a.pk])
     assert ParkRollup.objects.get(park=a).tenants == 0
     assert ParkRollup.objects.get(park=b).tenants == 1
+
+
+def test_a_real_sishang_list_import_updates_the_park_after_commit(officer, django_capture_on_commit_callbacks):
+    from namelists import services
+    from tests.namelists.factories import guangming_streets, xlsx_bytes
+
+    street = guangming_streets()["440311006"]
+    park = ParkFactory(street=street)
+    firm = EnterpriseFactory(street=street, park=park, name="深圳市园区内科技有限公司")
+    officer.street = street
+    officer.save()
+    data = xlsx_bytes({"名录": [["统一社会信用代码", "企业名称"], [firm.uscc, firm.name]]})
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.commit_batch(services.create_batch(None, data, "2025年四上名录.xlsx", "sishang",
+                                                            street=street).pk)
+    assert batch.status == "committed"
+    assert read(officer, park, 2025)["sishang"] == 1
