@@ -164,3 +164,15 @@ def test_a_committed_import_reconciles_after_commit(park, tenants, officer, djan
         _reconcile_park_liaisons_after_import(sender=None, instance=batch)
     assert not open_park_rows(enterprise=tenants[0]).exists()
     assert open_park_rows(via_park=park).count() == 2
+
+
+def test_the_park_form_assigns_and_explains_it(park, tenants, officer, client_for):
+    from django.urls import reverse
+
+    client = client_for(officer)
+    assert "园区包干" in client.get(reverse("space:park_edit", args=[park.pk])).content.decode()
+    response = client.post(reverse("space:park_edit", args=[park.pk]), {
+        "kind": park.kind, "managed_status": park.managed_status, "officer": officer.pk})
+    assert response.status_code == 302
+    assert open_park_rows(via_park=park, officer=officer).count() == 3
+    assert "挂点服务全部在园企业" in client.get(reverse("space:park_detail", args=[park.pk])).content.decode()
