@@ -140,16 +140,23 @@ class ParkFilters:
 
 def park_page(user, filters: ParkFilters, page: int = 1) -> tuple[list[Park], bool]:
     """One bounded page of visible parks with their figures, ordered by the chosen measure (best first)."""
-    parks = Park.objects.visible_to(user).select_related("street", "officer")
+    rules = list(EfficiencyRule.objects.all())
+    parks = Park.objects.visible_to(user)
     if filters.q:
         parks = parks.filter(name__contains=filters.q)
-    parks = with_figures(parks, filters.year)
+    parks = with_figures(parks, filters.year, rules)
     if filters.low_only:
         parks = parks.filter(low_efficiency=True)
     offset = (max(page, 1) - 1) * PAGE_SIZE
-    rows = list(parks.order_by(F(filters.measure).desc(nulls_last=True), "pk")[offset:offset + PAGE_SIZE + 1])
-    has_next = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    # The sort over all visible parks selects only ids (one expression per park, not every figure), then the page's
+    # rows are read with their figures by primary key.
+    ids = list(parks.order_by(F(filters.measure).desc(nulls_last=True), "pk")
+               .values_list("pk", flat=True)[offset:offset + PAGE_SIZE + 1])
+    has_next = len(ids) > PAGE_SIZE
+    ids = ids[:PAGE_SIZE]
+    found = {p.pk: p for p in with_figures(Park.objects.filter(pk__in=ids).select_related("street", "officer"),
+                                           filters.year, rules)}
+    rows = [found[pk] for pk in ids]
     _set_ranks(rows, filters.year)
     return rows, has_next
 
