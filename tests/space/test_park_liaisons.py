@@ -176,3 +176,16 @@ def test_the_park_form_assigns_and_explains_it(park, tenants, officer, client_fo
     assert response.status_code == 302
     assert open_park_rows(via_park=park, officer=officer).count() == 3
     assert "挂点服务全部在园企业" in client.get(reverse("space:park_detail", args=[park.pk])).content.decode()
+
+
+def test_the_new_officer_is_told_once(park, tenants, manager, officer):
+    from crm.models import Notification
+
+    update_park(actor=manager, park=park, data={"officer": officer})
+    note = Notification.objects.get(recipient=officer, kind="space.park_officer")
+    assert "包干园区" in note.title and "3 家在园企业" in note.body
+    update_park(actor=manager, park=park, data={"theme": "新材料"})  # no officer change: nothing new
+    assert Notification.objects.filter(recipient=officer).count() == 1
+    update_park(actor=officer, park=park, data={"officer": None})
+    update_park(actor=officer, park=park, data={"officer": officer})  # naming oneself: no message to oneself
+    assert Notification.objects.filter(recipient=officer).count() == 1
