@@ -4,7 +4,7 @@ Run against a scratch PostgreSQL database (migrated and filled; the seed is skip
 
     psql -h 127.0.0.1 -U postgres -c 'create database crm_space_bench'
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_space_bench .venv/bin/python bench/space_bench.py \
-        [--parks 5000] [--firms 100000]
+        [--parks 5000] [--firms 100000] [--writes]
 
 Prints one line per measurement: median of several runs, and the number of SQL queries.
 """
@@ -106,6 +106,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parks", type=int, default=5000)
     parser.add_argument("--firms", type=int, default=100_000)
+    parser.add_argument("--writes", action="store_true", help="also time the rollup refresh and the park-liaison "
+                        "sync (writes liaison rows into the bench database)")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     seed(args.parks, args.firms)
@@ -122,7 +124,61 @@ def main() -> None:
     measure("park list page 20 (officer)", lambda: client.get(f"/space/parks/?year={YEAR}&page=20"))
     measure("park page with rank (officer)", lambda: client.get(f"/space/parks/{park.pk}/?year={YEAR}"))
     measure("map, 5,000 parks (officer)", lambda: client.get(f"/space/map/?year={YEAR}&measure=output_density"), runs=3)
+    cluster = tag_clusters()
+    measure("map, firms of a cluster (officer)",
+            lambda: client.get(f"/space/map/?year={YEAR}&measure=cluster&cluster={cluster}"), runs=3)
     measure("investment library (officer)", lambda: client.get("/space/investment/"))
+    if args.writes:
+        measure_writes(officer, park)
+
+
+def tag_clusters() -> int:
+    """Every 7th bench firm in the first cluster (idempotent, one INSERT … SELECT)."""
+    from enterprises.models import Cluster, Enterprise
+
+    cluster = Cluster.objects.order_by("pk").first()
+    through = Enterprise.clusters.through
+    if not through.objects.filter(cluster=cluster).exists():
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {through._meta.db_table} (enterprise_id, cluster_id) SELECT id, %s FROM "
+                           f"enterprises_enterprise WHERE name LIKE '压测企业%%' AND id %% 7 = 0 ON CONFLICT DO NOTHING",
+                           [cluster.pk])
+    return cluster.pk
+
+
+def measure_writes(officer, park) -> None:
+    """What the writes pay: the rollup refreshes and the 园区包干 sync (the latter leaves liaison rows behind)."""
+    from django.db import transaction
+
+    from crm.models import Role, User
+    from enterprises.models import Park
+    from enterprises.services.liaison import sync_park_liaisons
+    from space.services.rollup import refresh
+
+    measure("rollup refresh, every park (nightly, import)", lambda: refresh(), runs=3)
+    measure("rollup refresh, one park (a single write)", lambda: refresh([park.pk]))
+    measure("rollup refresh, one park, vacancies only", lambda: refresh([park.pk], years=[]))
+    officers = [User.objects.get_or_create(username=f"space_bench_officer{i}", defaults={
+        "role": Role.OFFICER, "street_id": park.street_id})[0] for i in range(50)]
+    parks = list(Park.objects.filter(name__startswith="压测园区").order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic():  # each park gets one of 50 officers (set-based), then the first reconcile
+        for i, officer_ in enumerate(officers):
+            Park.objects.filter(pk__in=parks[i::50]).update(officer=officer_)
+        start = time.perf_counter()
+        result = sync_park_liaisons()
+        print(f"{'park liaisons: first reconcile':<44} {(time.perf_counter() - start) * 1000:8.1f} ms   "
+              f"created {result.created}, ended {result.ended}")
+    measure("park liaisons: reconcile with nothing to do", lambda: sync_park_liaisons())
+    measure("park liaisons: one park changes officer", lambda: _swap(park, officers))
+
+
+def _swap(park, officers):
+    from enterprises.services.liaison import sync_park_liaisons
+
+    park.refresh_from_db()
+    park.officer = officers[1] if park.officer_id == officers[0].pk else officers[0]
+    park.save(update_fields=["officer"])
+    return sync_park_liaisons(park_ids=[park.pk])
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ class Registry:
     calendar_follow_ups: list[tuple[str, str]] = field(default_factory=list)
     # Sections of the enterprise 360° page contributed by other apps.
     enterprise_sections: list[EnterpriseSection] = field(default_factory=list)
+    # Sections of a 招商 project's page (pipelines) contributed by other apps: the same shape, provider(project, user).
+    project_sections: list[EnterpriseSection] = field(default_factory=list)
     # provider(enterprise, limit) -> timeline entries {"when", "who", "what", "type", "object", "changes"} that
     # another app keeps for a firm (the name-list imports' own change rows).
     enterprise_history: list[Callable] = field(default_factory=list)
@@ -107,6 +109,18 @@ class Registry:
         sections = []
         for section in sorted(self.enterprise_sections, key=lambda s: (s.order, s.name)):
             content = section.provider(enterprise, user)
+            if content:
+                sections.append({"name": section.name, **content})
+        return sections
+
+    def add_project_section(self, order: int, name: str, provider: Callable) -> None:
+        if all(s.name != name for s in self.project_sections):
+            self.project_sections.append(EnterpriseSection(order, name, provider))
+
+    def project_sections_for(self, project, user) -> list[dict]:
+        sections = []
+        for section in sorted(self.project_sections, key=lambda s: (s.order, s.name)):
+            content = section.provider(project, user)
             if content:
                 sections.append({"name": section.name, **content})
         return sections

@@ -495,6 +495,13 @@ class LiaisonAssignment(models.Model):
     start_date = models.DateField(_("开始日期"), default=timezone.localdate)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    # Set on the rows a park's responsible officer (Park.officer) holds for its tenants: created and ended by
+    # enterprises.services.liaison.sync_park_liaisons when the park changes officer or a firm moves in or out.
+    # Hand-made assignments leave it empty and are never ended by that sync. Indexed only where set and open.
+    via_park = models.ForeignKey(
+        Park, on_delete=models.SET_NULL, null=True, blank=True, related_name="park_liaisons", db_index=False,
+        verbose_name=_("随园区指派"),
+    )
     created_by = models.ForeignKey(
         "crm.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("创建人")
     )
@@ -521,6 +528,8 @@ class LiaisonAssignment(models.Model):
         indexes = [
             models.Index(fields=["officer", "end_date"], name="liaison_officer_idx"),
             models.Index(fields=["enterprise", "end_date"], name="liaison_enterprise_idx"),
+            models.Index(fields=["via_park"], condition=Q(via_park__isnull=False, end_date__isnull=True),
+                         name="liaison_open_via_park_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,3 +6,13 @@ from enterprises.services.reminders import notify_due_visits as run
 @shared_task(name="enterprises.notify_due_visits")
 def notify_due_visits() -> int:
     return run()
+
+
+@shared_task(name="enterprises.reconcile_park_liaisons")
+def reconcile_park_liaisons() -> dict:
+    """Nightly backstop for 园区包干: fixes any drift (admin edits, bulk writes) between parks' officers, their
+    tenants and the park-derived liaison rows, set-based."""
+    from enterprises.services.liaison import sync_park_liaisons
+
+    result = sync_park_liaisons()
+    return {"created": result.created, "ended": result.ended}

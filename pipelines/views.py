@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from crm.audit import filters_of, log_export
 from crm.models import Role, Street, Team, User
 from crm.permissions import role_required, user_has_role
+from crm.registry import registry
 from crm.scoping import visible_streets
 from enterprises.models import Cluster, Enterprise
 from pipelines import exports, selectors
@@ -96,6 +97,7 @@ def project_detail(request, pk: int):
                                             "next_action_due": project.next_action_due}),
         "pipeline": PIPELINE, "can_write": user_has_role(request.user, WRITE),
         "next_stage": project_services.next_stage(project.stage),
+        "sections": registry.project_sections_for(project, request.user),  # e.g. space's 固投 link
     })
 
 

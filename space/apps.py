@@ -10,8 +10,10 @@ class SpaceConfig(AppConfig):
         from crm.registry import NavItem, registry
 
         from . import metrics  # noqa: F401  (registers the space metrics into pipelines.metrics)
+        from . import signals
         from .demo import load as load_demo
         from .permissions import READ_ROLES
+        from .pipeline_section import investment_section
 
         registry.add_nav(
             NavItem(_("园区楼宇"), "space:park_list", roles=READ_ROLES, order=425),
@@ -24,3 +26,5 @@ class SpaceConfig(AppConfig):
         from .importing import register_kinds
 
         register_kinds()  # 园区楼宇台账 and 固投月报 as list kinds of the name-list import pipeline
+        registry.add_project_section(50, "space-investment", investment_section)
+        signals.connect()

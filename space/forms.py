@@ -19,6 +19,8 @@ class ParkForm(forms.ModelForm):
         self.fields["officer"].queryset = User.objects.filter(
             street_id=self.instance.street_id, role__in=(Role.OFFICER, Role.MANAGER), is_active=True)
         self.fields["longitude"].help_text = _("如 113.935（GCJ-02/WGS84 十进制度）")
+        self.fields["officer"].help_text = _("园区包干：责任专员自动作为企业服务专员挂点园区内全部在园企业（含今后入驻的）；"
+                                             "更换或清空时，原专员随园区的挂点同日结束，企业原有的挂点不受影响。")
 
     def _post_clean(self):
         # Validation is the service's job (one place); the form only parses.

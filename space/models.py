@@ -268,3 +268,56 @@ class RenewalMilestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.name}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Per-park rollups the park list, park page and map read (kept current by space.services.rollup)
+
+
+class ParkRollup(models.Model):
+    """A park's figures that do not depend on the year: current tenants and open vacant area.
+
+    Refreshed set-based by space.services.rollup.refresh: on a firm's or vacancy's save or delete (space.signals),
+    after a committed name-list import or vacancy import, and nightly. Ratios (occupancy, densities) are computed
+    when read, from the park's floor area, so editing or importing the ledger needs no refresh.
+    """
+
+    park = models.OneToOneField("enterprises.Park", on_delete=models.CASCADE, primary_key=True,
+                                related_name="rollup", verbose_name=_("园区/楼宇"))
+    tenants = models.PositiveIntegerField(_("在园企业数"), default=0)
+    vacant_area = models.DecimalField(_("空置面积（㎡）"), max_digits=14, decimal_places=2, default=0)
+    refreshed_at = models.DateTimeField(_("刷新时间"))
+
+    class Meta:
+        verbose_name = _("园区汇总")
+        verbose_name_plural = _("园区汇总")
+
+    def __str__(self) -> str:
+        return f"{self.park_id} 汇总"
+
+
+class ParkYearRollup(models.Model):
+    """A park's tenants' figures in one year: sums of their annual figures, counts of their classifications.
+
+    No row for a park and year means zeros. See ParkRollup for when it is refreshed.
+    """
+
+    # Served by the (park, year) unique index: no index of its own.
+    park = models.ForeignKey("enterprises.Park", on_delete=models.CASCADE, related_name="year_rollups",
+                             db_index=False, verbose_name=_("园区/楼宇"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    revenue = models.DecimalField(_("营业收入（万元）"), max_digits=18, decimal_places=2, default=0)
+    output = models.DecimalField(_("工业总产值（万元）"), max_digits=18, decimal_places=2, default=0)
+    tax = models.DecimalField(_("纳税额（万元）"), max_digits=18, decimal_places=2, default=0)
+    sishang = models.PositiveIntegerField(_("四上企业数"), default=0)
+    zjtx = models.PositiveIntegerField(_("专精特新企业数"), default=0)
+    gaoxin = models.PositiveIntegerField(_("高新技术企业数"), default=0)
+    refreshed_at = models.DateTimeField(_("刷新时间"))
+
+    class Meta:
+        verbose_name = _("园区年度汇总")
+        verbose_name_plural = _("园区年度汇总")
+        constraints = [models.UniqueConstraint(fields=["park", "year"], name="park_year_rollup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.park_id} {self.year}"

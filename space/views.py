@@ -150,6 +150,7 @@ def _to_import_upload(request, kind: str):
 
 MAP_MEASURES = {
     "vacant_area": "空置面积（㎡）", "output_density": "每万㎡产值（万元）", "tenants": "在园企业数", "sishang": "四上企业数",
+    "cluster": "产业集群企业数",
 }
 MAP_LIMIT = 5000
 
@@ -158,28 +159,37 @@ MAP_LIMIT = 5000
 def park_map(request):
     from django.db.models import Q
 
+    from enterprises.models import Cluster
     from space.models import MapOutline
 
     measure = request.GET.get("measure", "")
     measure = measure if measure in MAP_MEASURES else "vacant_area"
     year = request.GET.get("year", "")
     year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else _default_year()
-    parks = selectors.with_figures(
-        Park.objects.visible_to(request.user).filter(longitude__isnull=False, latitude__isnull=False)
-        .order_by("pk")[:MAP_LIMIT], year)
+    clusters = list(Cluster.objects.order_by("kind", "name"))
+    cluster = request.GET.get("cluster", "")
+    cluster = next((c for c in clusters if str(c.pk) == cluster), None)
+    if measure == "cluster" and cluster is None and clusters:
+        cluster = clusters[0]
+    rows = selectors.map_points(request.user, year, measure, cluster_id=cluster.pk if cluster else None,
+                                limit=MAP_LIMIT)
+    detail = reverse("space:park_detail", args=[0]).removesuffix("0/")  # reversed once, not per point
     points = [
-        {"name": p.name, "value": [float(p.longitude), float(p.latitude), float(getattr(p, measure) or 0)],
-         "url": reverse("space:park_detail", args=[p.pk]) + f"?year={year}", "low": p.low_efficiency,
-         "vacant": float(p.vacant_area or 0)}
-        for p in parks
+        {"name": r["name"], "value": [float(r["longitude"]), float(r["latitude"]), float(r[measure] or 0)],
+         "url": f"{detail}{r['pk']}/?year={year}", "low": r["low_efficiency"], "vacant": float(r["vacant_area"] or 0)}
+        for r in rows
     ]
+    label = MAP_MEASURES[measure]
+    if measure == "cluster":
+        label = _("%(cluster)s企业数") % {"cluster": cluster.name} if cluster else label
     outline = (MapOutline.objects.filter(Q(street_id=request.user.street_id) | Q(street__isnull=True))
                .order_by("street_id", "-uploaded_at").first() if request.user.street_id
                else MapOutline.objects.filter(street__isnull=True).first())
     return render(request, "space/park_map.html", {
         "measures": MAP_MEASURES, "measure": measure, "year": year, "count": len(points),
+        "clusters": clusters, "cluster": cluster,
         "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-        "map_data": {"points": points, "label": MAP_MEASURES[measure],
+        "map_data": {"points": points, "label": label,
                      "outline": outline.geojson if outline else None, "outline_name": outline.name if outline else ""},
         "can_upload": can(request.user, "upload_outline"),
     })

@@ -43,6 +43,10 @@ def create_enterprise(*, actor: User, uscc: str, **fields: Any) -> Enterprise:
     enterprise.save()
     if fields.get("clusters") is not None:
         enterprise.clusters.set(fields["clusters"])
+    if enterprise.park_id is not None:  # the park's responsible officer serves its new tenant
+        from enterprises.services.liaison import sync_park_liaisons
+
+        sync_park_liaisons(enterprise_ids=[enterprise.pk], actor=actor)
     return enterprise
 
 
@@ -50,6 +54,7 @@ def create_enterprise(*, actor: User, uscc: str, **fields: Any) -> Enterprise:
 def update_enterprise(enterprise: Enterprise, *, actor: User, **fields: Any) -> Enterprise:
     """Apply changes; a renamed firm keeps its old name in `former_names` (lists often carry the old one)."""
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    placed = (enterprise.park_id, enterprise.status, enterprise.street_id)
     new_name = fields.get("name")
     if new_name and new_name != enterprise.name:
         former = [n for n in enterprise.former_names if n.get("name") != enterprise.name]
@@ -63,6 +68,11 @@ def update_enterprise(enterprise: Enterprise, *, actor: User, **fields: Any) -> 
     enterprise.save()
     if fields.get("clusters") is not None:  # 产业集群 tags (Shenzhen 20+8 and the district's own)
         enterprise.clusters.set(fields["clusters"])
+    if placed != (enterprise.park_id, enterprise.status, enterprise.street_id):
+        # Moved into or out of a park (or out of the street, or closed): the park officer's row follows.
+        from enterprises.services.liaison import sync_park_liaisons
+
+        sync_park_liaisons(enterprise_ids=[enterprise.pk], actor=actor)
     return enterprise
 
 

@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from crm.models import User
 from enterprises.models import Park
 from pipelines.models import SpaceType, Vacancy
+from pipelines.signals import vacancies_changed
 
 MAX_ROWS = 5000
 HEADERS = {
@@ -193,5 +194,6 @@ def import_vacancies(content: bytes, *, actor: User, street_id: int) -> ImportRe
             bulk_create_with_history(to_create, Vacancy, batch_size=500, default_user=actor)
         if to_update:
             bulk_update_with_history(to_update, Vacancy, UPDATE_FIELDS, batch_size=500, default_user=actor)
+        vacancies_changed.send(sender=Vacancy, park_ids=[p.pk for p in parks.values()])
     result.created, result.updated = len(to_create), len(to_update)
     return result

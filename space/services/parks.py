@@ -46,9 +46,33 @@ def update_park(*, actor: User, park: Park, data: dict) -> Park:
         errors["latitude"] = _("经度和纬度须同时填写。")
     if errors:
         raise ValidationError(errors)
+    previous_officer = Park.objects.filter(pk=park.pk).values_list("officer_id", flat=True).first()
     park.full_clean(exclude=["street", "community"])
     park.save()
+    if park.officer_id != previous_officer:
+        # 园区包干: the new officer serves every current tenant (future ones as they move in); the old one's
+        # park-derived rows end. Firms' own hand-made assignments are left alone.
+        from enterprises.services.liaison import sync_park_liaisons
+
+        result = sync_park_liaisons(park_ids=[park.pk], actor=actor)
+        if park.officer is not None and park.officer_id != actor.pk:
+            _tell_new_officer(park, result.created)
     return park
+
+
+def _tell_new_officer(park: Park, firms: int) -> None:
+    """The newly responsible officer learns of the park and the tenants they now serve (once per park and day)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from crm.services.notifications import Message, notify
+
+    notify([park.officer], Message(
+        key=f"space:park-officer:{park.pk}:{park.officer_id}:{timezone.localdate():%Y%m%d}", kind="space.park_officer",
+        title=_("您已成为园区“%(park)s”的责任专员") % {"park": park.name},
+        body=_("园区包干：您已自动挂点服务该园区 %(n)s 家在园企业，今后入驻的企业也将自动挂点。") % {"n": firms},
+        url=reverse("space:park_detail", args=[park.pk]),
+    ))
 
 
 @transaction.atomic

@@ -89,3 +89,26 @@ def test_park_page_lists_the_demands_its_vacancies_match(street, officer, client
     SpaceDemandFactory(project=ProjectFactory(street=street), area=Decimal("50000"))  # far too big for any unit here
     response = client_for(officer).get(reverse("space:park_detail", args=[park.pk]))
     assert [d["demand"].pk for d in response.context["demands"]] == [fits.pk]
+
+
+def test_map_sizes_parks_by_their_tenants_in_a_chosen_cluster(street, officer, client_for):
+    from enterprises.models import Cluster, Enterprise
+
+    chips = Cluster.objects.create(code="test-chips", name="测试半导体集群")
+    other = Cluster.objects.create(code="test-bio", name="测试生物医药集群")
+    a = ParkFactory(street=street, name="甲园", longitude=Decimal("113.93"), latitude=Decimal("22.77"))
+    b = ParkFactory(street=street, name="乙园", longitude=Decimal("113.95"), latitude=Decimal("22.78"))
+    for firm in [EnterpriseFactory(street=street, park=a) for _ in range(3)]:
+        firm.clusters.add(chips)
+    EnterpriseFactory(street=street, park=a, status=Enterprise.Status.MOVED_OUT).clusters.add(chips)  # not a tenant
+    EnterpriseFactory(street=street, park=b).clusters.add(other)
+    EnterpriseFactory(street=street).clusters.add(chips)  # in no park
+    response = client_for(officer).get(reverse("space:park_map"), {"measure": "cluster", "cluster": chips.pk})
+    assert response.status_code == 200
+    data = response.context["map_data"]
+    assert {p["name"]: p["value"][2] for p in data["points"]} == {"甲园": 3.0, "乙园": 0.0}
+    assert data["label"] == "测试半导体集群企业数"
+    assert f'<option value="{chips.pk}" selected>' in response.content.decode()
+    data = client_for(officer).get(reverse("space:park_map"), {"measure": "cluster", "cluster": other.pk}).context[
+        "map_data"]
+    assert {p["name"]: p["value"][2] for p in data["points"]} == {"甲园": 0.0, "乙园": 1.0}
