@@ -8,6 +8,10 @@ class MatchmakingConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.registry import NavItem, registry
+        from namelists.models import ListKind
+        from namelists.services import LIST_KIND_HANDLERS
+
+        from .importing import ProductsHandler
 
         from .demo import load as load_demo
         from .permissions import ACTION_ROLES, READ_ROLES, REPORT_ROLES
@@ -20,3 +24,5 @@ class MatchmakingConfig(AppConfig):
         )
         registry.add_enterprise_section(45, "matchmaking", enterprise_section)
         registry.add_demo(50, "matchmaking", load_demo)
+        # The 产品信息名录 is imported through the name-list pipeline (upload, preview, history, the command).
+        LIST_KIND_HANDLERS[ListKind.PRODUCTS] = ProductsHandler

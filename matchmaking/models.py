@@ -42,6 +42,11 @@ class Product(models.Model):
             models.Index(fields=["industry_code"], opclasses=["varchar_pattern_ops"], name="mm_product_code_idx"),
             models.Index(fields=["cluster"], condition=Q(cluster__isnull=False), name="mm_product_cluster_idx"),
         ]
+        constraints = [
+            # The catalogue import upserts by (firm, product name); a firm lists a product once.
+            models.UniqueConstraint(fields=["enterprise", "name"], name="mm_product_firm_name_uniq",
+                                    violation_error_message=_("该企业已登记同名产品。")),
+        ]
 
     def __str__(self) -> str:
         return self.name

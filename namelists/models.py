@@ -24,6 +24,7 @@ class ListKind(models.TextChoices):
     LISTED = "listed", _("上市公司名单")
     PREIPO = "preipo", _("拟上市企业服务清单")
     MONTHLY = "monthly", _("月度经济数据（统计局）")  # parsed and written by economy.importing
+    PRODUCTS = "products", _("产品信息名录")  # parsed and written by matchmaking.importing
 
 
 class ImportBatch(models.Model):
@@ -129,6 +130,13 @@ FIELD_LABELS = {
     "category": _("类别/级别"), "kind": _("分类"), "valid_from": _("起始日期"), "valid_to": _("终止日期"),
     "certificate_no": _("证书编号"), "exchange": _("交易所"), "stock_code": _("股票代码"), "year": _("年度"),
     "clusters": _("产业集群"),
+    # The product catalogue (matchmaking.importing): a product's fields and the needs it records.
+    "product": _("产品"), "product_industry": _("产品行业代码"), "product_chain": _("产业链环节"),
+    "product_description": _("产品描述"), "product_capacity": _("产能"), "product_customers": _("主要客户行业"),
+    "product_certifications": _("资质认证"), "need_purchasing": _("采购需求"), "need_financing": _("融资需求"),
+    "need_talent": _("招聘需求"), "need_title": _("需求概述"), "need_industry_prefix": _("所需行业代码"),
+    "need_volume": _("采购量"), "need_amount": _("融资金额（万元）"), "need_positions": _("岗位"),
+    "need_headcount": _("招聘人数"),
 }
 
 
@@ -146,6 +154,10 @@ def target_label(target: str) -> str:
         return str(_("%(year)s年度数据") % {"year": arg})
     if kind == "classification":
         return str(_("分类：%(kind)s") % {"kind": dict(ListKind.choices).get(arg, arg)})
+    if kind == "product":
+        return str(_("产品：%(name)s") % {"name": arg})
+    if kind == "need":
+        return str(_("需求"))
     return target
 
 

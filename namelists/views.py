@@ -74,6 +74,8 @@ def detail(request, pk: int):
         # Rows of other streets are counted, not listed as problems to fix: the error report lists them apart.
         "changes": selectors.changes_of(batch, 200) if batch.status == ImportBatch.Status.COMMITTED else [],
         "preview_updated": selectors.preview_changes(batch),
+        # A list kind another app reads by its own headers (matchmaking's products) offers no column mapping here.
+        "remappable": getattr(services.LIST_KIND_HANDLERS.get(batch.list_kind), "remappable", True),
     })
 
 
