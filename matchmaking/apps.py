@@ -26,3 +26,7 @@ class MatchmakingConfig(AppConfig):
         registry.add_demo(50, "matchmaking", load_demo)
         # The 产品信息名录 is imported through the name-list pipeline (upload, preview, history, the command).
         LIST_KIND_HANDLERS[ListKind.PRODUCTS] = ProductsHandler
+        # A visit's 采购/融资/用工 topic records a need (inside the visit's transaction).
+        from .services import VisitNeeds
+
+        registry.set_visit_topic_handler(VisitNeeds)

@@ -186,3 +186,98 @@ def remind_stale_needs(today: dt.date | None = None) -> int:
         for need in needs.iterator(chunk_size=500)
     ]
     return notify_many(rows)
+
+
+# A visit's topic records a need (registered in crm.registry by apps.py; called inside enterprises' log_visit).
+TOPIC_KINDS = {"purchasing": Need.Kind.PURCHASING, "finance": Need.Kind.FINANCING, "labour": Need.Kind.TALENT}
+
+
+def open_need_of(enterprise: Enterprise, kind: str) -> Need | None:
+    """The firm's newest open need (待对接 or 对接中) of a kind: a visit or an import updates it instead of adding a
+    second one."""
+    return (Need.objects.filter(enterprise=enterprise, kind=kind, status__in=(Need.Status.OPEN, Need.Status.MATCHING))
+            .order_by("-created_at", "-pk").first())
+
+
+def _number(text: str, label: str, *, integer: bool = False):
+    try:
+        value = Decimal(text.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        raise ValidationError(_("%(label)s须为数字：%(text)s") % {"label": label, "text": text}) from None
+    if not value.is_finite() or value <= 0:
+        raise ValidationError(_("%(label)s须大于 0。") % {"label": label})
+    if integer:
+        if value != value.to_integral_value():
+            raise ValidationError(_("%(label)s须为整数。") % {"label": label})
+        return int(value)
+    return value.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def need_from_visit(actor: User, visit, topic: str, data: dict[str, str]) -> Need | None:
+    """The officer ticked a purchasing/financing/talent topic and filled what (and how much): record the need,
+    linked to the visit, or update the firm's open need of that kind. Blank inputs change nothing; a refusal
+    (ValidationError) rolls the visit back with it, so the officer corrects the form and loses nothing."""
+    kind = TOPIC_KINDS.get(topic)
+    if kind is None or not any(data.values()):
+        return None
+    require(actor, "edit_need")
+    what, amount, industry = data.get("what", ""), data.get("amount", ""), data.get("industry", "")
+    need = open_need_of(visit.enterprise, kind) or Need(enterprise=visit.enterprise, kind=kind, visit=visit)
+    if kind == Need.Kind.PURCHASING:
+        if industry:
+            from enterprises.models import IndustryCategory
+
+            code = industry.upper().lstrip("ABCDEFGHIJKLMNOPQRST").strip()
+            if not (code.isdigit() and IndustryCategory.objects.filter(code=code).exists()):
+                raise ValidationError(_("所需行业代码“%s”不在《国民经济行业分类》中（填 2–4 位数字，如 33 或 3311）。")
+                                      % industry)
+            need.industry_prefix = code
+        if what:
+            need.title = what[:150]
+        if amount:
+            need.volume = amount[:100]
+    elif kind == Need.Kind.FINANCING:
+        if amount:
+            need.amount = _number(amount, _("融资金额"))
+        if what:
+            need.purpose = what[:150]
+        if need.pk is None or what or amount:
+            need.title = need.title or (_("融资 %(a)s 万元") % {"a": need.amount} + (f"：{what}" if what else ""))[:150]
+    else:
+        if what:
+            need.positions = what[:150]
+        if amount:
+            need.headcount = _number(amount, _("招聘人数"), integer=True)
+        need.title = need.title or (_("招聘：%s") % (need.positions or "")).rstrip("：")[:150]
+    if not need.title:
+        raise ValidationError(_("请填写%(kind)s的内容。") % {"kind": need.get_kind_display()})
+    if need.visit_id is None:
+        need.visit = visit
+    return save_need(actor, need)
+
+
+class VisitNeeds:
+    """The visit form's optional need inputs under the 采购/融资/用工 topics, and their handler (crm.registry)."""
+
+    @staticmethod
+    def fields(user):
+        from crm.registry import VisitTopicField
+
+        from .permissions import can
+
+        if not can(user, "edit_need"):
+            return []
+        return [
+            VisitTopicField("purchasing", "what", _("采购什么"), placeholder=_("如：模具钢、注塑件")),
+            VisitTopicField("purchasing", "industry", _("所需行业代码"), "numeric", _("如 3311，或大类 33")),
+            VisitTopicField("purchasing", "amount", _("采购量"), placeholder=_("如：每月 20 吨")),
+            VisitTopicField("finance", "amount", _("融资金额（万元）"), "decimal", _("如 500")),
+            VisitTopicField("finance", "what", _("融资用途"), placeholder=_("如：扩产设备")),
+            VisitTopicField("labour", "what", _("招聘岗位"), placeholder=_("如：数控操作工")),
+            VisitTopicField("labour", "amount", _("招聘人数"), "numeric"),
+        ]
+
+    @staticmethod
+    def handle(visit, topic: str, data: dict[str, str], actor) -> Need | None:
+        return need_from_visit(actor, visit, topic, data)
