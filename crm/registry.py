@@ -71,6 +71,9 @@ class Registry:
     #   fields(user) -> [VisitTopicField, ...]  the optional inputs the visit form shows under a ticked topic, and
     #   handle(visit, topic, data, actor)       called inside the visit's service transaction with {key: text}.
     visit_topic_handler: object | None = None
+    # provider(event, user) -> {"label", "url"} | None: pages another app keeps about a pipelines event (the
+    # matchmaking app's 对接成效 of a 对接会), linked from the event's page.
+    event_links: list[Callable] = field(default_factory=list)
 
     def add_nav(self, *items: NavItem) -> None:
         for item in items:
@@ -140,6 +143,13 @@ class Registry:
 
     def set_visit_problem_handler(self, handler: Callable) -> None:
         self.visit_problem_handler = handler
+
+    def add_event_link(self, provider: Callable) -> None:
+        if provider not in self.event_links:
+            self.event_links.append(provider)
+
+    def event_links_for(self, event, user) -> list[dict]:
+        return [link for provider in self.event_links if (link := provider(event, user))]
 
     def set_visit_topic_handler(self, handler) -> None:
         self.visit_topic_handler = handler

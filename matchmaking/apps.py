@@ -15,7 +15,7 @@ class MatchmakingConfig(AppConfig):
 
         from .demo import load as load_demo
         from .permissions import ACTION_ROLES, READ_ROLES, REPORT_ROLES
-        from .selectors import enterprise_section
+        from .selectors import enterprise_section, event_link
 
         registry.add_nav(
             NavItem(_("供需对接"), "matchmaking:need_list", roles=READ_ROLES, order=440),
@@ -23,6 +23,7 @@ class MatchmakingConfig(AppConfig):
             NavItem(_("金融产品"), "matchmaking:fp_list", roles=ACTION_ROLES["manage_financial_products"], order=446),
         )
         registry.add_enterprise_section(45, "matchmaking", enterprise_section)
+        registry.add_event_link(event_link)
         registry.add_demo(50, "matchmaking", load_demo)
         # The 产品信息名录 is imported through the name-list pipeline (upload, preview, history, the command).
         LIST_KIND_HANDLERS[ListKind.PRODUCTS] = ProductsHandler

@@ -17,7 +17,7 @@ from crm.services.notifications import Message, notify_many
 from crm.services.workcalendar import get_calendar
 from enterprises.models import Enterprise, LiaisonAssignment
 
-from .models import FinancialProduct, FollowUp, Introduction, Need, Product
+from .models import FinancialProduct, FollowUp, Introduction, Invitation, Need, Product
 from .permissions import require
 
 
@@ -144,8 +144,9 @@ def record_outcome(actor: User, intro: Introduction, outcome: str, amount=None) 
 
 @transaction.atomic
 def invite_to_event(actor: User, event, need: Need, supplier: Enterprise) -> None:
-    """Invite both parties of a match to a matchmaking event (产销对接会): they join its participants, so the
-    event's attendance and its counting toward targets stay in pipelines."""
+    """Invite both parties of a match to a matchmaking event (产销对接会): the need's firm as buyer, the supplier as
+    supplier, recorded as Invitations. Who came is the event's participants (参会企业) in pipelines, confirmed with
+    set_attendance after the event; the event counts toward targets in pipelines as before."""
     from pipelines.models import Event
 
     require(actor, "introduce")
@@ -154,7 +155,27 @@ def invite_to_event(actor: User, event, need: Need, supplier: Enterprise) -> Non
         raise ValidationError(_("只能邀请到本街道的对接会。"))
     if supplier.pk == need.enterprise_id or supplier.status != Enterprise.Status.ACTIVE:
         raise ValidationError(_("该企业不能被邀请。"))
-    event.enterprises.add(need.enterprise, supplier)
+    today = timezone.localdate()
+    for firm, role in ((need.enterprise, Invitation.Role.BUYER), (supplier, Invitation.Role.SUPPLIER)):
+        Invitation.objects.get_or_create(event=event, enterprise=firm, role=role,
+                                         defaults={"need": need, "invited_by": actor, "invited_on": today})
+
+
+@transaction.atomic
+def set_attendance(actor: User, event, enterprise: Enterprise, attended: bool) -> None:
+    """Confirm that an invited firm came to the event (or did not): it joins or leaves the event's participants
+    (参会企业), which pipelines keeps. Only firms invited to the event, only for an event the actor may see."""
+    from pipelines.models import Event
+
+    require(actor, "introduce")
+    if not Event.objects.visible_to(actor).filter(pk=event.pk, kind=Event.Kind.MATCHMAKING).exists():
+        raise ValidationError(_("只能登记本街道对接会的到会情况。"))
+    if not Invitation.objects.filter(event=event, enterprise=enterprise).exists():
+        raise ValidationError(_("该企业未受邀参加此对接会。"))
+    if attended:
+        event.enterprises.add(enterprise)
+    else:
+        event.enterprises.remove(enterprise)
 
 
 def stale_cutoff(today: dt.date, working_days: int) -> dt.date:

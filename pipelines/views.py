@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from crm.audit import filters_of, log_export
 from crm.models import Role, Street, Team, User
 from crm.permissions import role_required, user_has_role
+from crm.registry import registry as app_registry
 from crm.scoping import visible_streets
 from enterprises.models import Cluster, Enterprise
 from pipelines import exports, selectors
@@ -302,6 +303,8 @@ def event_detail(request, pk: int):
         "event": event, "projects": visible.filter(pk__in=event.projects.values("pk")),
         "leads": visible.filter(source_event=event), "firms": event.enterprises.all()[:200],
         "can_write": user_has_role(request.user, WRITE),
+        # Other apps' pages about this event (matchmaking's 对接成效 of a 对接会), through crm.registry.
+        "event_links": app_registry.event_links_for(event, request.user),
     })
 
 
