@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from crm.exports import formula_safe
@@ -180,11 +180,27 @@ class _Lookups:
                     "id", "uscc", "street_id", "name"):
                 self.by_code[code] = (pk, sid, name)
         for i in range(0, len(names_), CHUNK):
-            qs = Enterprise.objects.filter(name__in=names_[i:i + CHUNK])
+            for pk, name, sid in self._by_names(names_[i:i + CHUNK]):
+                self.by_name[name].append((pk, sid, name))
+
+    def _by_names(self, names: list[str]):
+        """Firms by exact name. On PostgreSQL a join with the names as an array: `name IN (...)` there makes the
+        planner probe the trigram GIN index once per name (1.6 s for 1,000 names), the join uses the btree."""
+        if connection.vendor != "postgresql":
+            qs = Enterprise.objects.filter(name__in=names)
             if self.street is not None:
                 qs = qs.filter(street=self.street)
-            for pk, name, sid in qs.values_list("id", "name", "street_id"):
-                self.by_name[name].append((pk, sid, name))
+            return list(qs.values_list("id", "name", "street_id"))
+        table = Enterprise._meta.db_table
+        sql = (f"SELECT e.id, e.name, e.street_id FROM {table} e JOIN unnest(%s::text[]) AS n(name) "
+               "ON e.name = n.name")
+        params: list = [names]
+        if self.street is not None:
+            sql += " WHERE e.street_id = %s"
+            params.append(self.street.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     def code(self, raw) -> str:
         """A GB/T 4754 code of 2–4 digits (大类/中类/小类), or ValueError."""
