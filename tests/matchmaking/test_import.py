@@ -225,3 +225,19 @@ def test_statistician_imports_the_catalogue_through_the_web_pages(client_for, st
     assert batch.status == ImportBatch.Status.COMMITTED and Product.objects.count() == 3
     page = client.get(reverse("namelists:detail", args=[batch.pk])).content.decode()
     assert "产品：精密注塑件" in page
+
+
+def test_every_kind_of_value_updates_in_place(firms, street, chain):
+    """Text, code, cluster, JSON list, and a need's amount and count: the set-based updates keep their types."""
+    a = firms[0]
+    ProductFactory(enterprise=a, name="精密注塑件", industry_code="2929", customer_industries=["3921"])
+    NeedFactory(enterprise=a, kind=Need.Kind.TALENT, industry_prefix="", title="招聘：普工", positions="普工",
+                headcount=2)
+    header = [*HEADER[:10], "招聘需求", "招聘人数"]
+    row = [1, A, "", "精密注塑件", "3311", "半导体与集成电路", "新介绍", "9件", "36、3982", "CE", "普工", "12"]
+    batch = commit(catalogue(row, header=header), street)
+    assert batch.counts["updated"] == 1 and batch.counts["needs_updated"] == 1, batch.message
+    p = Product.objects.get(enterprise=a, name="精密注塑件")
+    assert (p.industry_code, p.cluster, p.description, p.customer_industries, p.certifications) == (
+        "3311", chain, "新介绍", ["36", "3982"], "CE")
+    assert Need.objects.get(enterprise=a).headcount == 12
