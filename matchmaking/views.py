@@ -332,7 +332,12 @@ def report_export(request):
     ws2.append(["行业大类", "签约数", "签约金额（万元）", "本地配套签约数"])
     for row in r["by_industry"]:
         ws2.append([formula_safe(row["division"] or "未分类"), row["count"], row["total_amount"], row["local"]])
-    log_export(request.user, what=f"对接成效 {year}", rows=len(rows) + len(r["by_industry"]), personal_data=False,
+    ws3 = wb.create_sheet("对接会")
+    ws3.append(["对接会", "日期", "街道", "邀请企业", "参会企业", "签约数", "签约金额（万元）"])
+    for ev in r["events"]:
+        ws3.append([formula_safe(ev.title), ev.held_on, formula_safe(ev.street.name), ev.invited, ev.participants,
+                    ev.deals, ev.deal_amount])
+    log_export(request.user, what=f"对接成效 {year}", rows=len(rows) + len(r["by_industry"]) + len(r["events"]), personal_data=False,
                filters={"year": year, "street": street_id})
     buf = io.BytesIO()
     wb.save(buf)

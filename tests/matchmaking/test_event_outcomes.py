@@ -136,3 +136,14 @@ def test_the_outcome_page_keeps_the_rule_for_invited_firms(client_for, officer, 
     assert "玉塘外街供应商" in html and "13800009999" not in html
     assert reverse("matchmaking:firm", args=[remote.pk]) not in html
     assert reverse("matchmaking:firm", args=[local.pk]) in html
+
+
+def test_the_report_export_has_a_row_per_event(client_for, manager, fair):
+    import io
+
+    from openpyxl import load_workbook
+
+    event = fair[0]
+    resp = client_for(manager).get(reverse("matchmaking:report_export"), {"year": event.held_on.year})
+    rows = list(load_workbook(io.BytesIO(resp.content))["对接会"].iter_rows(values_only=True))
+    assert rows[1][0] == "马田产销对接会" and rows[1][3:] == (3, 3, 1, 120)
