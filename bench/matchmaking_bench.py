@@ -101,7 +101,8 @@ def catalogue_import(rows: int) -> None:
     from enterprises.models import Enterprise
     from matchmaking import importing
 
-    names = list(Enterprise.objects.filter(uscc__startswith=PREFIX).order_by("pk").values_list("name", flat=True)[:rows])
+    names = list(Enterprise.objects.filter(uscc__startswith=PREFIX).order_by("pk")
+                 .values_list("name", flat=True)[:rows])
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("产品名录")
     ws.append(["企业名称", "产品名称", "行业代码", "产能", "采购需求", "采购行业代码"])

@@ -337,7 +337,8 @@ def report_export(request):
     for ev in r["events"]:
         ws3.append([formula_safe(ev.title), ev.held_on, formula_safe(ev.street.name), ev.invited, ev.participants,
                     ev.deals, ev.deal_amount])
-    log_export(request.user, what=f"对接成效 {year}", rows=len(rows) + len(r["by_industry"]) + len(r["events"]), personal_data=False,
+    log_export(request.user, what=f"对接成效 {year}", rows=len(rows) + len(r["by_industry"]) + len(r["events"]),
+               personal_data=False,
                filters={"year": year, "street": street_id})
     buf = io.BytesIO()
     wb.save(buf)
