@@ -62,7 +62,7 @@ def seed(n: int) -> None:
         products, facts = [], []
         for pk in ids:
             for _k in range(rng.choice((1, 1, 2))):
-                products.append(Product(enterprise_id=pk, name="产品", industry_code=rng.choice(codes),
+                products.append(Product(enterprise_id=pk, name=f"产品{_k + 1}", industry_code=rng.choice(codes),
                                         cluster=cluster if rng.random() < 0.02 else None))
             r = rng.random()
             if r < 0.10:
@@ -89,9 +89,55 @@ def timed(label: str, fn, runs: int = 7) -> None:
           f"{len(rows)} rows")
 
 
+def catalogue_import(rows: int) -> None:
+    """The 产品信息名录 import (matchmaking.importing) of `rows` rows naming bench firms by name (their codes are not
+    valid 统一社会信用代码): half update a firm's existing 产品1, half add a new product, every tenth row a purchasing
+    need. Times the analysis (the preview's work) and analysis + writes (the commit's), rolled back."""
+    import io
+
+    from django.db import transaction
+    from openpyxl import Workbook
+
+    from enterprises.models import Enterprise
+    from matchmaking import importing
+
+    names = list(Enterprise.objects.filter(uscc__startswith=PREFIX).order_by("pk")
+                 .values_list("name", flat=True)[:rows])
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("产品名录")
+    ws.append(["企业名称", "产品名称", "行业代码", "产能", "采购需求", "采购行业代码"])
+    for i, name in enumerate(names):
+        ws.append([name, "产品1" if i % 2 else f"新产品{i}", "3912", f"{i}件/年",
+                   "钢材" if i % 10 == 0 else None, "3311" if i % 10 == 0 else None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    sheets = importing._read(buf.getvalue(), "bench.xlsx")
+
+    class Rollback(Exception):
+        pass
+
+    t0 = time.perf_counter()
+    analysis = importing.analyse(sheets, None)
+    t1 = time.perf_counter()
+    try:
+        with transaction.atomic():
+            t2 = time.perf_counter()
+            analysis = importing.analyse(sheets, None)
+            importing.apply(analysis, None)
+            t3 = time.perf_counter()
+            raise Rollback
+    except Rollback:
+        pass
+    c = analysis.counts
+    print(f"products import {len(names)} rows: analyse {1000 * (t1 - t0):.0f} ms, analyse + write "
+          f"{1000 * (t3 - t2):.0f} ms (created {c['created']}, updated {c['updated']}, errors {c['errors']}, "
+          f"needs {c['needs_created']}; rolled back)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--firms", type=int, default=100_000)
+    parser.add_argument("--import-rows", type=int, default=0, help="also time a 产品信息名录 import of N rows")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     seed(args.firms)
@@ -110,6 +156,8 @@ def main() -> None:
     timed("suppliers_for prefix '39' + chain link", lambda: selectors.suppliers_for(need))
     product = Product(enterprise=buyer, name="bench", industry_code="3912", customer_industries=["36", "38"])
     timed("buyers_for customer industries 36,38", lambda: selectors.buyers_for(product))
+    if args.import_rows:
+        catalogue_import(args.import_rows)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,22 @@ class EnterpriseSection:
     provider: Callable
 
 
+@dataclass(frozen=True)
+class VisitTopicField:
+    """An optional input of the visit form, shown under its topic (e.g. 融资 → 金额); posted as `name`, handed to the
+    topic handler as data[key]."""
+
+    topic: str
+    key: str
+    label: str
+    inputmode: str = "text"
+    placeholder: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"topic_{self.topic}_{self.key}"
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -53,6 +69,13 @@ class Registry:
     enterprise_history: list[Callable] = field(default_factory=list)
     # handler(problem, actor) -> the appeal raised from a visit's problem (the appeals app registers it).
     visit_problem_handler: Callable | None = None
+    # The need a visit's topic records (the matchmaking app registers it): an object with
+    #   fields(user) -> [VisitTopicField, ...]  the optional inputs the visit form shows under a ticked topic, and
+    #   handle(visit, topic, data, actor)       called inside the visit's service transaction with {key: text}.
+    visit_topic_handler: object | None = None
+    # provider(event, user) -> {"label", "url"} | None: pages another app keeps about a pipelines event (the
+    # matchmaking app's 对接成效 of a 对接会), linked from the event's page.
+    event_links: list[Callable] = field(default_factory=list)
 
     def add_nav(self, *items: NavItem) -> None:
         for item in items:
@@ -134,6 +157,19 @@ class Registry:
 
     def set_visit_problem_handler(self, handler: Callable) -> None:
         self.visit_problem_handler = handler
+
+    def add_event_link(self, provider: Callable) -> None:
+        if provider not in self.event_links:
+            self.event_links.append(provider)
+
+    def event_links_for(self, event, user) -> list[dict]:
+        return [link for provider in self.event_links if (link := provider(event, user))]
+
+    def set_visit_topic_handler(self, handler) -> None:
+        self.visit_topic_handler = handler
+
+    def visit_topic_fields(self, user) -> list[VisitTopicField]:
+        return list(self.visit_topic_handler.fields(user)) if self.visit_topic_handler is not None else []
 
     def add_calendar_follow_up(self, url_name: str, label: str) -> None:
         if all(u != url_name for u, _ in self.calendar_follow_ups):

@@ -576,6 +576,7 @@ class VisitTopic(models.TextChoices):
     BUSINESS = "business", _("经营")
     LABOUR = "labour", _("用工")
     SPACE = "space", _("用地/厂房")
+    PURCHASING = "purchasing", _("采购")
     FINANCE = "finance", _("融资")
     POLICY = "policy", _("政策")
     SAFETY = "safety", _("安全")

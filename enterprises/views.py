@@ -25,6 +25,7 @@ from crm.permissions import (
     role_required,
     user_has_role,
 )
+from crm.registry import registry as app_registry
 from crm.scoping import sees_all_streets, visible_streets
 from crm.uploads import serve_upload
 from enterprises import selectors
@@ -277,25 +278,37 @@ def visit_create(request):
     form = VisitForm(request.POST or None, request.FILES or None, user=request.user,
                      initial={"enterprise": request.GET.get("enterprise")})
     preset = None
+    # Optional inputs under a ticked topic (e.g. 融资 → 金额), offered by another app through crm.registry.
+    topic_fields = app_registry.visit_topic_fields(request.user)
     ent_id = _int(request.POST.get("enterprise") or request.GET.get("enterprise"))
     if ent_id:
         preset = Enterprise.objects.visible_to(request.user).filter(pk=ent_id).first()
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         problems = list(zip(request.POST.getlist("problem"), request.POST.getlist("problem_category")))
+        details: dict[str, dict[str, str]] = {}
+        for spec in topic_fields:
+            details.setdefault(spec.topic, {})[spec.key] = request.POST.get(spec.name, "")[:300]
         try:
             visit = visit_services.log_visit(
                 enterprise=d["enterprise"], actor=request.user, date=d["date"], officers=d["officers"],
                 people_met=d["people_met"], topics=d["topics"], notes=d["notes"], campaign=d["campaign"],
-                problems=problems, files=request.FILES.getlist("files"),
+                problems=problems, files=request.FILES.getlist("files"), topic_details=details,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
+            if visit.topic_records:
+                # A need recorded from a topic: go on to its matches (suppliers, bank products).
+                messages.success(request, _("走访已记录；需求已记录：%(what)s") % {
+                    "what": "、".join(str(r) for r in visit.topic_records)})
+                return redirect(visit.topic_records[0].get_absolute_url())
             messages.success(request, _("走访已记录"))
             return redirect("enterprises:visit_detail", pk=visit.pk)
+    topic_inputs = [(spec, request.POST.get(spec.name, "")) for spec in topic_fields]
     return render(request, "enterprises/visit_form.html",
-                  {"form": form, "preset": preset, "problem_categories": PROBLEM_CATEGORIES, "problem_rows": range(3)})
+                  {"form": form, "preset": preset, "problem_categories": PROBLEM_CATEGORIES, "problem_rows": range(3),
+                   "topic_inputs": topic_inputs})
 
 
 @role_required(*OFFICE_ROLES)

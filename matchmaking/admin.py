@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import FinancialProduct, Introduction, Need, Product
+from .models import FinancialProduct, Introduction, Invitation, Need, Product
 
 
 @admin.register(FinancialProduct)
@@ -29,3 +29,10 @@ class IntroductionAdmin(SimpleHistoryAdmin):
     list_display = ("party_a", "party_b", "financial_product", "outcome", "amount", "introduced_on")
     list_filter = ("outcome", "is_local")
     raw_id_fields = ("party_a", "party_b", "need", "product", "event")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("event", "enterprise", "role", "need", "invited_on")
+    list_filter = ("role",)
+    raw_id_fields = ("event", "enterprise", "need", "invited_by")

@@ -42,6 +42,11 @@ class Product(models.Model):
             models.Index(fields=["industry_code"], opclasses=["varchar_pattern_ops"], name="mm_product_code_idx"),
             models.Index(fields=["cluster"], condition=Q(cluster__isnull=False), name="mm_product_cluster_idx"),
         ]
+        constraints = [
+            # The catalogue import upserts by (firm, product name); a firm lists a product once.
+            models.UniqueConstraint(fields=["enterprise", "name"], name="mm_product_firm_name_uniq",
+                                    violation_error_message=_("该企业已登记同名产品。")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -238,3 +243,37 @@ class FollowUp(models.Model):
         verbose_name = _("跟进记录")
         verbose_name_plural = _("跟进记录")
         ordering = ["-date", "-pk"]
+
+
+class Invitation(models.Model):
+    """A firm invited to a matchmaking event (产销对接会) from a match, as supplier or buyer. Attendance is not
+    kept here: it is the event's participants (参会企业) in pipelines, which the officer confirms after the event."""
+
+    class Role(models.TextChoices):
+        SUPPLIER = "supplier", _("供应方")
+        BUYER = "buyer", _("采购方")
+
+    event = models.ForeignKey("pipelines.Event", on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("对接活动"))
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("企业"))
+    role = models.CharField(_("角色"), max_length=8, choices=Role.choices)
+    need = models.ForeignKey(Need, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations",
+                             verbose_name=_("需求"))
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("邀请人"))
+    invited_on = models.DateField(_("邀请日期"))
+
+    # The event's street owns the invitation list (a supplier may be of another street).
+    objects = scoped_manager("event__street")
+
+    class Meta:
+        verbose_name = _("对接会邀请")
+        verbose_name_plural = _("对接会邀请")
+        ordering = ["role", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "enterprise", "role"], name="mm_invitation_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.enterprise} ({self.get_role_display()})"

@@ -50,6 +50,15 @@ def enterprise_section(enterprise: Enterprise, user) -> dict | None:
             "rows": list(needs_for_enterprise(enterprise, user))}
 
 
+def event_link(event, user) -> dict | None:
+    """The event page's link to its 对接成效 (registered in crm.registry) for a 对接会, to readers of matchmaking."""
+    from django.urls import reverse
+
+    if event.kind != "matchmaking" or not user_has_role(user, READ_ROLES):
+        return None
+    return {"label": _("对接成效（邀请、到会、签约）"), "url": reverse("matchmaking:event_outcomes", args=[event.pk])}
+
+
 def _ranking(qs, home: Enterprise, today: dt.date):
     """Local first (same street 2, same district 1), then 专精特新, 四上, past collaboration with `home`."""
     zjtx = Classification.objects.filter(enterprise=OuterRef("pk"), kind=Classification.Kind.ZJTX).active_on(today)
@@ -185,4 +194,75 @@ def street_year_report(user, year: int, street_id: int | None = None) -> dict:
         .order_by("division")
     )
     return {"year": year, "raised": raised, "met": met, "intros": intro_counts, "deals": deals,
-            "by_industry": by_industry}
+            "by_industry": by_industry, "events": events_of_year(user, year, street_id)}
+
+
+def event_outcomes(event, user) -> dict:
+    """One matchmaking event's 对接成效: who was invited (supplier/buyer) and who came (the event's participants in
+    pipelines), the introductions made at it with their outcomes and deal amounts, and the totals."""
+    from .models import Invitation
+    from .permissions import mark_details
+
+    attended_ids = set(event.enterprises.values_list("pk", flat=True))
+    invitations = list(Invitation.objects.filter(event=event)
+                       .select_related("enterprise__street", "need").order_by("role", "enterprise__name", "pk"))
+    mark_details(user, [i.enterprise for i in invitations])
+    for inv in invitations:
+        inv.attended = inv.enterprise_id in attended_ids
+    invited_ids = {i.enterprise_id for i in invitations}
+    walk_ins = mark_details(user, event.enterprises.exclude(pk__in=invited_ids).select_related("street")
+                            .order_by("name")[:200])
+    scoped = Introduction.objects.visible_to(user).filter(event=event)
+    intros = list(scoped
+                  .select_related("party_a__street", "party_b__street", "financial_product", "need")
+                  .order_by("-introduced_on", "-pk"))
+    mark_details(user, [i.party_a for i in intros] + [i.party_b for i in intros])
+    totals = scoped.aggregate(
+        total=Count("pk"),
+        pending=Count("pk", filter=Q(outcome=Introduction.Outcome.PENDING)),
+        intent=Count("pk", filter=Q(outcome=Introduction.Outcome.INTENT)),
+        signed=Count("pk", filter=Q(outcome=Introduction.Outcome.SIGNED)),
+        failed=Count("pk", filter=Q(outcome=Introduction.Outcome.FAILED)),
+        signed_amount=Coalesce(Sum("amount", filter=Q(outcome=Introduction.Outcome.SIGNED)), Value(Decimal("0"))),
+        local_signed=Count("pk", filter=Q(outcome=Introduction.Outcome.SIGNED, is_local=True)),
+        local_amount=Coalesce(Sum("amount", filter=Q(outcome=Introduction.Outcome.SIGNED, is_local=True)),
+                              Value(Decimal("0"))),
+    )
+    suppliers = [i for i in invitations if i.role == Invitation.Role.SUPPLIER]
+    buyers = [i for i in invitations if i.role == Invitation.Role.BUYER]
+    invited_firms = len(invited_ids)
+    came = len(invited_ids & attended_ids)
+    totals.update(
+        suppliers=len(suppliers), buyers=len(buyers), invited=invited_firms, attended=came,
+        participants=len(attended_ids), walk_ins=len(attended_ids - invited_ids),
+        attendance_rate=round(100 * came / invited_firms) if invited_firms else None,
+    )
+    return {"suppliers": suppliers, "buyers": buyers, "walk_ins": walk_ins, "intros": intros, "totals": totals}
+
+
+def events_of_year(user, year: int, street_id: int | None = None, limit: int = 50) -> list:
+    """The year's matchmaking events in the user's scope, each with its invitations, participants, deals and amount
+    (one query: every figure a subquery), for the report's list linking to each event's outcome page."""
+    from django.db.models import Subquery
+    from django.db.models.functions import Coalesce as Co
+
+    from pipelines.models import Event
+
+    from .models import Invitation
+
+    def count_of(qs):
+        return Co(Subquery(qs.values("event_id").annotate(n=Count("pk")).values("n")[:1]), Value(0))
+
+    signed = Introduction.objects.filter(event=OuterRef("pk"), outcome=Introduction.Outcome.SIGNED)
+    return list(
+        Event.objects.visible_to(user).in_street(street_id)
+        .filter(kind=Event.Kind.MATCHMAKING, held_on__year=year)
+        .annotate(
+            invited=count_of(Invitation.objects.filter(event=OuterRef("pk"))),
+            deals=count_of(signed),
+            deal_amount=Co(Subquery(signed.values("event_id").annotate(s=Sum("amount")).values("s")[:1]),
+                           Value(Decimal("0"))),
+            participants=Count("enterprises", distinct=True),
+        )
+        .select_related("street").order_by("-held_on", "-pk")[:limit]
+    )

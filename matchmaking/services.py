@@ -17,7 +17,7 @@ from crm.services.notifications import Message, notify_many
 from crm.services.workcalendar import get_calendar
 from enterprises.models import Enterprise, LiaisonAssignment
 
-from .models import FinancialProduct, FollowUp, Introduction, Need, Product
+from .models import FinancialProduct, FollowUp, Introduction, Invitation, Need, Product
 from .permissions import require
 
 
@@ -144,8 +144,9 @@ def record_outcome(actor: User, intro: Introduction, outcome: str, amount=None) 
 
 @transaction.atomic
 def invite_to_event(actor: User, event, need: Need, supplier: Enterprise) -> None:
-    """Invite both parties of a match to a matchmaking event (产销对接会): they join its participants, so the
-    event's attendance and its counting toward targets stay in pipelines."""
+    """Invite both parties of a match to a matchmaking event (产销对接会): the need's firm as buyer, the supplier as
+    supplier, recorded as Invitations. Who came is the event's participants (参会企业) in pipelines, confirmed with
+    set_attendance after the event; the event counts toward targets in pipelines as before."""
     from pipelines.models import Event
 
     require(actor, "introduce")
@@ -154,7 +155,27 @@ def invite_to_event(actor: User, event, need: Need, supplier: Enterprise) -> Non
         raise ValidationError(_("只能邀请到本街道的对接会。"))
     if supplier.pk == need.enterprise_id or supplier.status != Enterprise.Status.ACTIVE:
         raise ValidationError(_("该企业不能被邀请。"))
-    event.enterprises.add(need.enterprise, supplier)
+    today = timezone.localdate()
+    for firm, role in ((need.enterprise, Invitation.Role.BUYER), (supplier, Invitation.Role.SUPPLIER)):
+        Invitation.objects.get_or_create(event=event, enterprise=firm, role=role,
+                                         defaults={"need": need, "invited_by": actor, "invited_on": today})
+
+
+@transaction.atomic
+def set_attendance(actor: User, event, enterprise: Enterprise, attended: bool) -> None:
+    """Confirm that an invited firm came to the event (or did not): it joins or leaves the event's participants
+    (参会企业), which pipelines keeps. Only firms invited to the event, only for an event the actor may see."""
+    from pipelines.models import Event
+
+    require(actor, "introduce")
+    if not Event.objects.visible_to(actor).filter(pk=event.pk, kind=Event.Kind.MATCHMAKING).exists():
+        raise ValidationError(_("只能登记本街道对接会的到会情况。"))
+    if not Invitation.objects.filter(event=event, enterprise=enterprise).exists():
+        raise ValidationError(_("该企业未受邀参加此对接会。"))
+    if attended:
+        event.enterprises.add(enterprise)
+    else:
+        event.enterprises.remove(enterprise)
 
 
 def stale_cutoff(today: dt.date, working_days: int) -> dt.date:
@@ -186,3 +207,98 @@ def remind_stale_needs(today: dt.date | None = None) -> int:
         for need in needs.iterator(chunk_size=500)
     ]
     return notify_many(rows)
+
+
+# A visit's topic records a need (registered in crm.registry by apps.py; called inside enterprises' log_visit).
+TOPIC_KINDS = {"purchasing": Need.Kind.PURCHASING, "finance": Need.Kind.FINANCING, "labour": Need.Kind.TALENT}
+
+
+def open_need_of(enterprise: Enterprise, kind: str) -> Need | None:
+    """The firm's newest open need (待对接 or 对接中) of a kind: a visit or an import updates it instead of adding a
+    second one."""
+    return (Need.objects.filter(enterprise=enterprise, kind=kind, status__in=(Need.Status.OPEN, Need.Status.MATCHING))
+            .order_by("-created_at", "-pk").first())
+
+
+def _number(text: str, label: str, *, integer: bool = False):
+    try:
+        value = Decimal(text.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        raise ValidationError(_("%(label)s须为数字：%(text)s") % {"label": label, "text": text}) from None
+    if not value.is_finite() or value <= 0:
+        raise ValidationError(_("%(label)s须大于 0。") % {"label": label})
+    if integer:
+        if value != value.to_integral_value():
+            raise ValidationError(_("%(label)s须为整数。") % {"label": label})
+        return int(value)
+    return value.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def need_from_visit(actor: User, visit, topic: str, data: dict[str, str]) -> Need | None:
+    """The officer ticked a purchasing/financing/talent topic and filled what (and how much): record the need,
+    linked to the visit, or update the firm's open need of that kind. Blank inputs change nothing; a refusal
+    (ValidationError) rolls the visit back with it, so the officer corrects the form and loses nothing."""
+    kind = TOPIC_KINDS.get(topic)
+    if kind is None or not any(data.values()):
+        return None
+    require(actor, "edit_need")
+    what, amount, industry = data.get("what", ""), data.get("amount", ""), data.get("industry", "")
+    need = open_need_of(visit.enterprise, kind) or Need(enterprise=visit.enterprise, kind=kind, visit=visit)
+    if kind == Need.Kind.PURCHASING:
+        if industry:
+            from enterprises.models import IndustryCategory
+
+            code = industry.upper().lstrip("ABCDEFGHIJKLMNOPQRST").strip()
+            if not (code.isdigit() and IndustryCategory.objects.filter(code=code).exists()):
+                raise ValidationError(_("所需行业代码“%s”不在《国民经济行业分类》中（填 2–4 位数字，如 33 或 3311）。")
+                                      % industry)
+            need.industry_prefix = code
+        if what:
+            need.title = what[:150]
+        if amount:
+            need.volume = amount[:100]
+    elif kind == Need.Kind.FINANCING:
+        if amount:
+            need.amount = _number(amount, _("融资金额"))
+        if what:
+            need.purpose = what[:150]
+        if need.pk is None or what or amount:
+            need.title = need.title or (_("融资 %(a)s 万元") % {"a": need.amount} + (f"：{what}" if what else ""))[:150]
+    else:
+        if what:
+            need.positions = what[:150]
+        if amount:
+            need.headcount = _number(amount, _("招聘人数"), integer=True)
+        need.title = need.title or (_("招聘：%s") % (need.positions or "")).rstrip("：")[:150]
+    if not need.title:
+        raise ValidationError(_("请填写%(kind)s的内容。") % {"kind": need.get_kind_display()})
+    if need.visit_id is None:
+        need.visit = visit
+    return save_need(actor, need)
+
+
+class VisitNeeds:
+    """The visit form's optional need inputs under the 采购/融资/用工 topics, and their handler (crm.registry)."""
+
+    @staticmethod
+    def fields(user):
+        from crm.registry import VisitTopicField
+
+        from .permissions import can
+
+        if not can(user, "edit_need"):
+            return []
+        return [
+            VisitTopicField("purchasing", "what", _("采购什么"), placeholder=_("如：模具钢、注塑件")),
+            VisitTopicField("purchasing", "industry", _("所需行业代码"), "numeric", _("如 3311，或大类 33")),
+            VisitTopicField("purchasing", "amount", _("采购量"), placeholder=_("如：每月 20 吨")),
+            VisitTopicField("finance", "amount", _("融资金额（万元）"), "decimal", _("如 500")),
+            VisitTopicField("finance", "what", _("融资用途"), placeholder=_("如：扩产设备")),
+            VisitTopicField("labour", "what", _("招聘岗位"), placeholder=_("如：数控操作工")),
+            VisitTopicField("labour", "amount", _("招聘人数"), "numeric"),
+        ]
+
+    @staticmethod
+    def handle(visit, topic: str, data: dict[str, str], actor) -> Need | None:
+        return need_from_visit(actor, visit, topic, data)

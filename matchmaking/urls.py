@@ -19,6 +19,8 @@ urlpatterns = [
     path("financial-products/", views.fp_list, name="fp_list"),
     path("financial-products/new/", views.fp_create, name="fp_create"),
     path("financial-products/<int:pk>/edit/", views.fp_edit, name="fp_edit"),
+    path("events/<int:pk>/", views.event_outcomes, name="event_outcomes"),
+    path("events/<int:pk>/attendance/", views.event_attendance, name="event_attendance"),
     path("report/", views.report, name="report"),
     path("report/export/", views.report_export, name="report_export"),
 ]

@@ -21,7 +21,7 @@ from enterprises.models import Enterprise, Visit
 from . import selectors, services
 from .forms import FinancialProductForm, NeedForm, ProductForm
 from .models import FinancialProduct, Introduction, Need, Product
-from .permissions import ACTION_ROLES, FIELD_ROLES, READ_ROLES, REPORT_ROLES, can
+from .permissions import ACTION_ROLES, FIELD_ROLES, READ_ROLES, REPORT_ROLES, can, mark_details
 
 
 def _error(request, exc: ValidationError) -> None:
@@ -94,10 +94,12 @@ def product_create(request, pk: int):
 def need_detail(request, pk: int):
     need = get_object_or_404(Need.objects.visible_to(request.user).select_related("enterprise__street", "owner"),
                              pk=pk)
-    suppliers = selectors.suppliers_for(need) if need.kind == Need.Kind.PURCHASING else []
+    # Firms of other streets show by name and street only (permissions.FIRM_DETAILS).
+    suppliers = mark_details(request.user, selectors.suppliers_for(need)) if need.kind == Need.Kind.PURCHASING else []
     banks = selectors.bank_products_for(need) if need.kind == Need.Kind.FINANCING else []
-    intros = (Introduction.objects.visible_to(request.user).filter(need=need)
-              .select_related("party_b", "financial_product").prefetch_related("follow_ups"))
+    intros = list(Introduction.objects.visible_to(request.user).filter(need=need)
+                  .select_related("party_b__street", "financial_product").prefetch_related("follow_ups"))
+    mark_details(request.user, [i.party_b for i in intros])
     from pipelines.models import Event
 
     events = list(Event.objects.visible_to(request.user).filter(
@@ -167,9 +169,11 @@ def invite(request, pk: int):
 @role_required(*READ_ROLES)
 def product_buyers(request, pk: int):
     product = get_object_or_404(Product.objects.visible_to(request.user).select_related("enterprise__street"), pk=pk)
+    intros = list(Introduction.objects.visible_to(request.user).filter(product=product)
+                  .select_related("party_b__street", "financial_product").prefetch_related("follow_ups"))
+    mark_details(request.user, [i.party_b for i in intros])
     return render(request, "matchmaking/product_buyers.html", {
-        "product": product, "buyers": selectors.buyers_for(product),
-        "intros": Introduction.objects.visible_to(request.user).filter(product=product).select_related("party_b"),
+        "product": product, "buyers": mark_details(request.user, selectors.buyers_for(product)), "intros": intros,
         "can_introduce": can(request.user, "introduce"), "outcomes": Introduction.Outcome.choices})
 
 
@@ -219,6 +223,40 @@ def intro_follow_up(request, pk: int):
     except ValidationError as exc:
         _error(request, exc)
     return _back(intro)
+
+
+def _matchmaking_event(request, pk: int):
+    from pipelines.models import Event
+
+    return get_object_or_404(Event.objects.visible_to(request.user).select_related("street", "officer"),
+                             pk=pk, kind=Event.Kind.MATCHMAKING)
+
+
+@role_required(*READ_ROLES)
+def event_outcomes(request, pk: int):
+    """A 对接会's outcomes: invited suppliers and buyers, who came, introductions made there, deals, totals."""
+    event = _matchmaking_event(request, pk)
+    data = selectors.event_outcomes(event, request.user)
+    return render(request, "matchmaking/event_outcomes.html", {
+        "event": event, **data, "can_introduce": can(request.user, "introduce"),
+        "invited_groups": [(_("受邀供应方"), data["suppliers"]), (_("受邀采购方"), data["buyers"])]})
+
+
+@require_POST
+@role_required(*FIELD_ROLES)
+def event_attendance(request, pk: int):
+    event = _matchmaking_event(request, pk)
+    firm = Enterprise.objects.filter(pk=request.POST.get("firm") or 0).first() if (
+        request.POST.get("firm") or "").isdigit() else None
+    if firm is None:
+        messages.error(request, _("请选择企业。"))
+    else:
+        try:
+            services.set_attendance(request.user, event, firm, request.POST.get("attended") == "1")
+            messages.success(request, _("已登记到会情况。"))
+        except ValidationError as exc:
+            _error(request, exc)
+    return redirect("matchmaking:event_outcomes", event.pk)
 
 
 FP_ROLES = ACTION_ROLES["manage_financial_products"]
@@ -294,7 +332,13 @@ def report_export(request):
     ws2.append(["行业大类", "签约数", "签约金额（万元）", "本地配套签约数"])
     for row in r["by_industry"]:
         ws2.append([formula_safe(row["division"] or "未分类"), row["count"], row["total_amount"], row["local"]])
-    log_export(request.user, what=f"对接成效 {year}", rows=len(rows) + len(r["by_industry"]), personal_data=False,
+    ws3 = wb.create_sheet("对接会")
+    ws3.append(["对接会", "日期", "街道", "邀请企业", "参会企业", "签约数", "签约金额（万元）"])
+    for ev in r["events"]:
+        ws3.append([formula_safe(ev.title), ev.held_on, formula_safe(ev.street.name), ev.invited, ev.participants,
+                    ev.deals, ev.deal_amount])
+    log_export(request.user, what=f"对接成效 {year}", rows=len(rows) + len(r["by_industry"]) + len(r["events"]),
+               personal_data=False,
                filters={"year": year, "street": street_id})
     buf = io.BytesIO()
     wb.save(buf)

@@ -84,7 +84,9 @@ def auto_columns(kind: str) -> bool:
     """A kind whose columns its handler finds by their headers: the batch page offers no column mapping."""
     from .services import LIST_KIND_HANDLERS
 
-    return isinstance(LIST_KIND_HANDLERS.get(kind), KindImport)
+    handler = LIST_KIND_HANDLERS.get(kind)
+    # KindImport subclasses, and a handler with its own header reader (matchmaking's products: remappable = False).
+    return isinstance(handler, KindImport) or getattr(handler, "remappable", True) is False
 
 
 def commit_blocked(batch) -> bool:

@@ -27,6 +27,7 @@ class ListKind(models.TextChoices):
     PARKS = "parks", _("园区楼宇台账")  # space.importing
     FAI_MONTHLY = "fai_monthly", _("固投月报（本月完成投资）")  # space.importing
     POLICY_OUTCOMES = "policy_outcomes", _("政策审批/兑现名单")  # policies.importing
+    PRODUCTS = "products", _("产品信息名录")  # parsed and written by matchmaking.importing
 
 
 class ImportBatch(models.Model):
@@ -134,6 +135,13 @@ FIELD_LABELS = {
     "category": _("类别/级别"), "kind": _("分类"), "valid_from": _("起始日期"), "valid_to": _("终止日期"),
     "certificate_no": _("证书编号"), "exchange": _("交易所"), "stock_code": _("股票代码"), "year": _("年度"),
     "clusters": _("产业集群"),
+    # The product catalogue (matchmaking.importing): a product's fields and the needs it records.
+    "product": _("产品"), "product_industry": _("产品行业代码"), "product_chain": _("产业链环节"),
+    "product_description": _("产品描述"), "product_capacity": _("产能"), "product_customers": _("主要客户行业"),
+    "product_certifications": _("资质认证"), "need_purchasing": _("采购需求"), "need_financing": _("融资需求"),
+    "need_talent": _("招聘需求"), "need_title": _("需求概述"), "need_industry_prefix": _("所需行业代码"),
+    "need_volume": _("采购量"), "need_amount": _("融资金额（万元）"), "need_positions": _("岗位"),
+    "need_headcount": _("招聘人数"),
 }
 
 
@@ -157,6 +165,10 @@ def target_label(target: str) -> str:
         return str(_("%(month)s 固投完成") % {"month": arg})
     if kind == "policy":
         return str(_("政策兑现"))
+    if kind == "product":
+        return str(_("产品：%(name)s") % {"name": arg})
+    if kind == "need":
+        return str(_("需求"))
     return target
 
 

@@ -304,6 +304,8 @@ def event_detail(request, pk: int):
         "event": event, "projects": visible.filter(pk__in=event.projects.values("pk")),
         "leads": visible.filter(source_event=event), "firms": event.enterprises.all()[:200],
         "can_write": user_has_role(request.user, WRITE),
+        # Other apps' pages about this event (matchmaking's 对接成效 of a 对接会), through crm.registry.
+        "event_links": registry.event_links_for(event, request.user),
     })
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -62,9 +62,15 @@ def log_visit(
     *, enterprise: Enterprise, actor: User, date: dt.date | None = None, officers: Iterable[User] = (),
     people_met: str = "", topics: Sequence[str] = (), notes: str = "", campaign: VisitCampaign | None = None,
     problems: Iterable[tuple[str, str]] = (), files: Iterable[UploadedFile] = (),
+    topic_details: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Visit:
     """Record a visit. The actor always counts among the officers who went. Problems are (description, category)
-    pairs; empty descriptions are ignored (the form offers spare rows)."""
+    pairs; empty descriptions are ignored (the form offers spare rows).
+
+    `topic_details`: {topic: {key: text}} from the optional inputs under a ticked topic (registry.visit_topic_fields).
+    The handler another app registers (matchmaking: a purchasing/financing/talent need) is called here, in this
+    transaction, for each ticked topic: its refusal rolls the whole visit back. Details of unticked topics are
+    ignored."""
     if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
         raise ValidationError("无权为该企业记录走访")
     day = date or timezone.localdate()
@@ -99,6 +105,15 @@ def log_visit(
         problem = VisitProblem(visit=visit, description=description, category=category)
         problem._history_user = actor
         problem.save()
+    handler = registry.visit_topic_handler
+    visit.topic_records = []  # what the handler recorded (e.g. needs), for the page that follows
+    if handler is not None:
+        for topic in visit.topics:
+            data = {k: (v or "").strip() for k, v in (topic_details or {}).get(topic, {}).items()}
+            if any(data.values()):
+                record = handler.handle(visit, topic, data, actor)
+                if record is not None:
+                    visit.topic_records.append(record)
     for upload, kind in zip(uploads, kinds):
         # The recorded type is the sniffed one; the browser's claimed Content-Type is never stored.
         VisitAttachment.objects.create(

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from crm.models import Role
 from enterprises.models import Visit
-from matchmaking.models import Introduction, Need
+from matchmaking.models import Introduction, Invitation, Need
 from tests.crm.factories import UserFactory
 from tests.matchmaking.factories import EnterpriseFactory, NeedFactory, ProductFactory
 
@@ -126,9 +126,12 @@ def test_officer_invites_both_parties_of_a_match_to_a_matchmaking_event(client_f
     assert "产销对接会" in c.get(reverse("matchmaking:need_detail", args=[need.pk])).content.decode()
 
     c.post(reverse("matchmaking:invite", args=[need.pk]), {"event": elsewhere.pk, "firm": supplier.pk})
-    assert not elsewhere.enterprises.exists()
+    assert not Invitation.objects.filter(event=elsewhere).exists()
     c.post(reverse("matchmaking:invite", args=[need.pk]), {"event": event.pk, "firm": supplier.pk})
-    assert set(event.enterprises.values_list("pk", flat=True)) == {firm.pk, supplier.pk}
+    # Both parties are invited, the need's firm as buyer; who comes is confirmed later (the participants).
+    assert set(Invitation.objects.filter(event=event).values_list("enterprise_id", "role", "need_id")) == {
+        (firm.pk, "buyer", need.pk), (supplier.pk, "supplier", need.pk)}
+    assert not event.enterprises.exists()
 
 
 def test_firm_page_lists_its_needs_and_links_to_products_and_needs(client_for, officer, firm):

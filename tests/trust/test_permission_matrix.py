@@ -187,6 +187,8 @@ URL_RULES: dict[str, Rule] = {
     "matchmaking:introduce_buyer":  Rule("mm_product", "edit", "POST"),
     "matchmaking:intro_outcome":    Rule("mm_intro", "edit", "POST"),
     "matchmaking:intro_follow_up":  Rule("mm_intro", "edit", "POST"),
+    "matchmaking:event_outcomes":   Rule("mm_event", "read"),
+    "matchmaking:event_attendance": Rule("mm_event", "edit", "POST"),
     "matchmaking:report":           Rule("mm_report", "read"),
     "matchmaking:report_export":    Rule("mm_report", "read"),
     "matchmaking:fp_list":          Rule("mm_fp_form", "read"),
@@ -297,6 +299,8 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
     ("mm_need", "edit"):         {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("mm_product", "read"):      {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("mm_product", "edit"):      {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("mm_event", "read"):        {O: (OK, HIDDEN),   S: (OK, HIDDEN),  M: (OK, HIDDEN),  D: (FORBIDDEN,)*2, A: (OK, OK)},
+    ("mm_event", "edit"):        {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("mm_intro", "edit"):        {O: (OK, HIDDEN),   S: (FORBIDDEN,)*2, M: (OK, HIDDEN), D: (FORBIDDEN,)*2, A: (OK, OK)},
     ("mm_report", "read"):       {O: (FORBIDDEN,)*2, S: (OK, OK),      M: (OK, OK),      D: (FORBIDDEN,)*2, A: (OK, OK)},
     # 金融产品 are district-wide: managers and administrators keep them.

@@ -358,6 +358,19 @@ def _mm_fp(world: World, user: User, relation: str):
     return FinancialProductFactory(name=label(relation)[:100])
 
 
+@builder("mm_event")
+def _mm_event(world: World, user: User, relation: str):
+    """A 对接会 of the street with one invited firm (its outcome page lists it)."""
+    from matchmaking.models import Invitation
+    from pipelines.models import Event
+    from tests.pipelines.factories import EventFactory
+
+    event = EventFactory(street=world.street(relation), title=label(relation), kind=Event.Kind.MATCHMAKING)
+    Invitation.objects.create(event=event, enterprise=_enterprise(world, user, relation), role="supplier",
+                              invited_by=world.stranger(relation), invited_on=event.held_on)
+    return event
+
+
 @builder("mm_intro")
 def _mm_intro(world: World, user: User, relation: str):
     from tests.matchmaking.factories import IntroductionFactory
