@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 
 from appeals import sla
 from appeals.models import Appeal, AppealCategory, DepartmentTask, ExtensionRequest, FollowupSettings, SlaClock
@@ -44,8 +45,18 @@ def followup_required(category: AppealCategory) -> bool:
 
 
 def ensure_categories() -> None:
+    """The visit-problem categories as appeal categories, named in Chinese with their English name, whichever
+    language the request that first needs them is in."""
+    existing = set(AppealCategory.objects.values_list("code", flat=True))
     for order, (code, name) in enumerate(CATEGORIES, start=1):
-        AppealCategory.objects.get_or_create(code=code, defaults={"name": str(name), "order": order})
+        if code in existing:
+            continue
+        with translation.override("zh-hans"):
+            name_zh = str(name)
+        with translation.override("en"):
+            name_en = str(name)
+        AppealCategory.objects.get_or_create(code=code, defaults={"name": name_zh, "name_en": name_en,
+                                                                  "order": order})
 
 
 # --- intake ----------------------------------------------------------------------------------------------------
