@@ -240,7 +240,7 @@ def department_reply(appeal: Appeal, *, actor: User | None, reply: str, departme
     task.save(update_fields=["state", "replied_at", "reply", "signed_at"])
     log(appeal, actor, at, "department_reply", reply.strip(), appeal.status, task.department)
     notify_simple(appeal, [appeal.officer], f"appeal:{appeal.pk}:reply:{task.pk}", "appeal_replied",
-                  f"{task.department}已答复诉求：{appeal.title}", at)
+                  f"{task.department.name}已答复诉求：{appeal.title}", at)
     return task
 
 
@@ -262,7 +262,7 @@ def department_return(appeal: Appeal, *, actor: User | None, reason: str, depart
         appeal.save(update_fields=["status", "lead_department"])
     log(appeal, actor, at, "return", reason.strip(), before, task.department)
     notify_simple(appeal, [appeal.officer], f"appeal:{appeal.pk}:return:{task.pk}", "appeal_returned",
-                  f"{task.department}退单：{appeal.title}", at)
+                  f"{task.department.name}退单：{appeal.title}", at)
     return task
 
 
