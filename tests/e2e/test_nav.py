@@ -99,3 +99,17 @@ def test_the_phone_menu_still_works(open_as, admin_user):
     assert page.url.endswith("/space/parks/")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     shot(page, "phone-after-menu")
+
+
+def test_the_desktop_menu_is_one_row_in_english_too(open_as, admin_user, live_server):
+    """English titles are longer than Chinese ones: the bar still fits 1366 px."""
+    page = open_as(admin_user, DESKTOP)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "en"
+    bar = page.locator(".app-nav ul.nav-bar")
+    tops = bar.evaluate("ul => Array.from(ul.children).map(li => Math.round(li.getBoundingClientRect().top))")
+    assert len(set(tops)) == 1, f"the English menu wraps onto {len(set(tops))} rows: {tops}"
+    assert "Enterprises" in bar.inner_text() and "企业" not in bar.inner_text()
+    shot(page, "desktop-english")

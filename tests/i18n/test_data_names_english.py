@@ -171,3 +171,29 @@ def test_a_page_of_the_newer_apps_is_wholly_english(request, client_for, street,
     main = GLOSS.sub("", main)
     left = sorted(set(CJK.findall(main)) - user_data)
     assert not left, f"Chinese left on {url_name}: {left}"
+
+
+@pytest.mark.parametrize("role", ["officer", "manager", "admin_user"])
+def test_english_pages_use_english_brackets(request, client_for, role):
+    """A bracket around a translated word belongs to the translation: "(provisional calendar)", not "（…）"."""
+    from crm.models import CalendarYear
+    from crm.services.workcalendar import invalidate_calendar
+
+    CalendarYear.objects.all().delete()  # this year provisional: the home page says so in brackets
+    invalidate_calendar()
+    main = main_of(english(client_for(request.getfixturevalue(role))).get(reverse("home")))
+    assert "(provisional calendar)" in main
+    assert "（" not in main and "）" not in main
+
+
+def test_a_delivered_milestone_reads_in_english(client_for, manager, street):
+    import datetime as dt
+
+    from space.models import RenewalMilestone, RenewalProject
+
+    project = RenewalProject.objects.create(street=street, name="Old works upgrade", kind="industrial",
+                                            area=5000)
+    RenewalMilestone.objects.create(project=project, name="Phase 1", planned_on=dt.date(2026, 3, 1),
+                                    actual_on=dt.date(2026, 3, 5), delivered_area=1200)
+    main = main_of(english(client_for(manager)).get(reverse("space:renewal_list")))
+    assert "(1200 ㎡ delivered)" in main and "交付" not in main
