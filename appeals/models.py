@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm.models.bilingual import BilingualName
 from crm.scoping import ScopedQuerySet, scoped_manager
 
 
-class AppealCategory(models.Model):
+class AppealCategory(BilingualName):
     code = models.SlugField(_("代码"), max_length=30, unique=True)
     name = models.CharField(_("名称"), max_length=30, unique=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=100)
@@ -32,9 +33,6 @@ class AppealCategory(models.Model):
         verbose_name = _("诉求类别")
         verbose_name_plural = _("诉求类别")
         ordering = ["order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Urgency(models.TextChoices):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from appeals.models import Appeal, DeadlineMove, DepartmentTask, ExtensionRequest, SlaClock
 from appeals.services.clocks import light
-from crm.models import Role
+from crm.models import Role, pick_name
 from crm.services.workcalendar import local_tz
 
 S = Appeal.Status
@@ -130,6 +130,8 @@ DIMENSIONS = {
     "department": ("lead_department", "lead_department__name", gettext_lazy("主办部门")),
     "officer": ("officer", "officer__last_name", gettext_lazy("责任专员")),
 }
+# Dimensions whose rows have an English name (crm.models.bilingual): read with the Chinese one, shown by pick_name.
+DIMENSION_NAMES_EN = {"category": "category__name_en", "department": "lead_department__name_en"}
 COUNTED = ("response_met", "response_due", "resolution_met", "resolution_due", "resolution_extended",
            "followed_up", "followup_due", "satisfied")
 
@@ -265,11 +267,14 @@ def dashboard(user, params, now: dt.datetime | None = None) -> dict:
     # One scan of the period: every group of the chosen dimension (bounded by the number of categories,
     # communities, departments or officers), and the totals as their sum - each appeal is in exactly one group
     # (the unassigned ones in the NULL group), so the sum is the period's total.
-    groups = list(in_period.values(field, name_field).annotate(total=Count("id"), **aggregates).order_by("-total"))
+    name_en_field = DIMENSION_NAMES_EN.get(dim)
+    columns = (field, name_field, name_en_field) if name_en_field else (field, name_field)
+    groups = list(in_period.values(*columns).annotate(total=Count("id"), **aggregates).order_by("-total"))
     totals = {key: sum(g[key] for g in groups) for key in ("total", *aggregates)}
     rows = groups[:50]
     for row in rows:
-        row["id"], row["name"], row["rates"] = row[field], row[name_field] or _("（未指定）"), _rates(row)
+        name = pick_name(row[name_field], row.get(name_en_field)) if name_en_field else row[name_field]
+        row["id"], row["name"], row["rates"] = row[field], name or _("（未指定）"), _rates(row)
     breakdowns = {"dim": dim, "label": label, "rows": rows, "more": len(groups) - len(rows)}
     return {"totals": totals, "rates": _rates(totals), "live": live, "breakdown": breakdowns,
             "trends": _trends(user, base, aggregates, now), "start": start.date(),

@@ -35,12 +35,13 @@ class CommunityAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "short_name", "street", "is_active")
+    list_display = ("name", "short_name", "name_en", "street", "is_active")
+    search_fields = ("name", "short_name", "name_en")
 
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "street", "leader")
+    list_display = ("name", "name_en", "street", "leader")
     filter_horizontal = ("members",)
 
 

@@ -25,15 +25,16 @@ STREETS = {
     "440311006": ("马田街道", ["薯田埔", "合水口", "根竹园", "马山头", "石围", "将围", "石家", "新庄"]),
 }
 DEPARTMENTS = [
-    ("光明区住房和建设局", "住建"),
-    ("光明区教育局", "教育"),
-    ("光明区交通运输局", "交通"),
-    ("光明区人力资源局", "人社"),
-    ("深圳供电局光明供电分局", "供电"),
-    ("光明区工业和信息化局", "工信"),
-    ("光明区发展和改革局", "发改"),
-    ("马田街道综合行政执法队", "执法"),
+    ("光明区住房和建设局", "住建", "Housing and Construction Bureau"),
+    ("光明区教育局", "教育", "Education Bureau"),
+    ("光明区交通运输局", "交通", "Transport Bureau"),
+    ("光明区人力资源局", "人社", "Human Resources Bureau"),
+    ("深圳供电局光明供电分局", "供电", "Power Supply Branch"),
+    ("光明区工业和信息化局", "工信", "Industry and Information Technology Bureau"),
+    ("光明区发展和改革局", "发改", "Development and Reform Bureau"),
+    ("马田街道综合行政执法队", "执法", "Matian Street Law Enforcement Team"),
 ]
+TEAM_EN = {"新一代信息技术招商专班": "Next-generation IT investment task force"}
 
 # username, role, last_name, first_name, street code or None, department short name or None, title
 USERS = [
@@ -56,11 +57,12 @@ def load(stdout=None) -> dict:
     load_divisions(DISTRICT)
     streets = {s.code: s for s in Street.objects.filter(district__code=DISTRICT)}
     departments = {}
-    for name, short in DEPARTMENTS:
+    for name, short, name_en in DEPARTMENTS:
         street = streets["440311006"] if name.startswith("马田") else None
         departments[short], _ = Department.objects.get_or_create(
-            name=name, defaults={"short_name": short, "street": street}
+            name=name, defaults={"short_name": short, "street": street, "name_en": name_en}
         )
+        Department.objects.filter(pk=departments[short].pk, name_en="").update(name_en=name_en)
     users = {}
     for username, role, last, first, street_code, dept, title in USERS:
         user = User.objects.filter(username=username).first()
@@ -78,8 +80,10 @@ def load(stdout=None) -> dict:
             user.save(update_fields=["role"])
         users[username] = user
     team, created = Team.objects.get_or_create(
-        street=streets["440311006"], name="新一代信息技术招商专班", defaults={"leader": users["manager"]}
+        street=streets["440311006"], name="新一代信息技术招商专班",
+        defaults={"leader": users["manager"], "name_en": TEAM_EN["新一代信息技术招商专班"]},
     )
+    Team.objects.filter(pk=team.pk, name_en="").update(name_en=TEAM_EN[team.name])
     if created:
         team.members.add(users["manager"], users["officer"], users["officer2"])
     if stdout:

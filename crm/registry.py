@@ -15,11 +15,24 @@ from .permissions import ALL_ROLES, user_has_role
 
 @dataclass(frozen=True)
 class NavItem:
+    """A menu entry. `group` names a NavGroup: the desktop menu shows each group as one dropdown, so the bar stays
+    one row however many pages the apps add; an item without a group (首页) stands alone."""
+
     label: str
     url_name: str
     roles: tuple[str, ...] = ALL_ROLES
     order: int = 100
     group: str = ""
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A top-level menu entry holding the items registered with its key, in `order` across the bar. An app
+    registers the groups its items use (the same key from two apps is one group: the first registration wins)."""
+
+    key: str
+    label: str
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ class VisitTopicField:
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
+    nav_groups: dict[str, NavGroup] = field(default_factory=dict)
     # (order, loader) where loader(stdout) loads the app's demo data idempotently.
     demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
     # Home cards: callables (user) -> dict(title, value, url, hint) | None
@@ -82,12 +96,27 @@ class Registry:
             if item not in self.nav:
                 self.nav.append(item)
 
+    def add_nav_group(self, *groups: NavGroup) -> None:
+        for group in groups:
+            self.nav_groups.setdefault(group.key, group)
+
     def nav_for(self, user) -> list[NavItem]:
         if not user.is_authenticated:
             return []
         return sorted(
             (i for i in self.nav if user_has_role(user, i.roles)), key=lambda i: (i.order, i.label)
         )
+
+    def nav_groups_for(self, user) -> list[tuple[NavGroup | None, list[NavItem]]]:
+        """The user's menu as the bar shows it: (group, its items) in the groups' order, and (None, [item]) for an
+        item without a registered group, placed by the item's own order. Groups with no item for this role are
+        left out."""
+        entries: dict[str, tuple[NavGroup | None, list[NavItem]]] = {}
+        for item in self.nav_for(user):
+            group = self.nav_groups.get(item.group)
+            key = group.key if group else f"item:{item.url_name}"
+            entries.setdefault(key, (group, []))[1].append(item)
+        return sorted(entries.values(), key=lambda e: (e[0].order if e[0] else e[1][0].order, e[1][0].order))
 
     def add_demo(self, order: int, name: str, loader: Callable) -> None:
         if all(n != name for _, n, _ in self.demo_loaders):

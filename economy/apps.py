@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EconomyConfig(AppConfig):
@@ -8,7 +9,7 @@ class EconomyConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.models import Role
-        from crm.registry import NavItem, registry
+        from crm.registry import NavGroup, NavItem, registry
         from namelists.models import ListKind
         from namelists.services import LIST_KIND_HANDLERS
 
@@ -17,9 +18,11 @@ class EconomyConfig(AppConfig):
 
         LIST_KIND_HANDLERS[ListKind.MONTHLY] = MonthlyHandler
 
+        registry.add_nav_group(NavGroup("economy", pgettext_lazy("导航分组", "经济"), order=50))
         registry.add_nav(
             NavItem(_("经济运行"), "economy:street",
-                    roles=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN, Role.DISTRICT), order=300),
+                    roles=(Role.OFFICER, Role.STATISTICIAN, Role.MANAGER, Role.ADMIN, Role.DISTRICT), order=300,
+                    group="economy"),
         )
         registry.add_enterprise_section(50, "economy", monthly_section)
 

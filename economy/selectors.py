@@ -30,6 +30,7 @@ from django.db import connection
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enterprises.models import Classification, Enterprise, LiaisonAssignment
 
@@ -274,7 +275,7 @@ def by_group(month: dt.date, indicator: str, street_id: int | None, group: str) 
     key = {"community": "enterprise__community", "park": "enterprise__park"}[group]
     rows = (in_scope(month, indicator, street_id).values(f"{key}_id", f"{key}__name")
             .annotate(firms=Count("*"), ytd=Sum("ytd"), ly=Sum(_last_year())).order_by("-ytd"))
-    return [{"id": r[f"{key}_id"], "name": r[f"{key}__name"] or "（未登记）", "firms": r["firms"], "ytd": r["ytd"],
+    return [{"id": r[f"{key}_id"], "name": r[f"{key}__name"] or _("（未登记）"), "firms": r["firms"], "ytd": r["ytd"],
              "ytd_last_year": r["ly"], "growth": growth_of(r["ytd"], r["ly"])} for r in rows]
 
 

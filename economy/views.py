@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.models import Role, Street
 from crm.permissions import role_required
@@ -140,7 +141,8 @@ def groups(request):
     return render(request, "economy/groups.html", ctx)
 
 
-KINDS = {"all": "全部企业", "pull": "拉动企业", "drag": "拖累企业", "drop": "累计降幅超阈值", "zero": "本月零报"}
+KINDS = {"all": gettext_lazy("全部企业"), "pull": gettext_lazy("拉动企业"), "drag": gettext_lazy("拖累企业"),
+         "drop": gettext_lazy("累计降幅超阈值"), "zero": gettext_lazy("本月零报")}
 
 
 @role_required(*STREET_ROLES)

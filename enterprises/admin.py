@@ -18,9 +18,9 @@ class IndustryAdmin(admin.ModelAdmin):
     """The national standard, loaded by migration: looked up here, never edited (the registry's key to it has no
     database constraint, see Enterprise.industry)."""
 
-    list_display = ("code", "name", "level", "section")
+    list_display = ("code", "name", "name_en", "level", "section")
     list_filter = ("level", "section")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_en")
 
     def has_add_permission(self, request):
         return False
@@ -61,9 +61,9 @@ class LiaisonAdmin(SimpleHistoryAdmin):
 class ClusterAdmin(admin.ModelAdmin):
     """Shenzhen "20+8" (loaded by migration 0011) and a district's own clusters: administrators edit them here."""
 
-    list_display = ("name", "kind", "code")
+    list_display = ("name", "name_en", "kind", "code")
     list_filter = ("kind",)
-    search_fields = ("name", "code")
+    search_fields = ("name", "name_en", "code")
 
 
 admin.site.register([m.Park, m.VisitCampaign], SimpleHistoryAdmin)

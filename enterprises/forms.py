@@ -53,7 +53,7 @@ class EnterpriseForm(forms.ModelForm):
         # 战略性新兴产业 / 未来产业 / 区级 as groups of checkboxes (the queryset still validates the choice).
         groups: dict[str, list] = {}
         for cluster in self.fields["clusters"].queryset:
-            groups.setdefault(cluster.get_kind_display(), []).append((cluster.pk, cluster.name))
+            groups.setdefault(cluster.get_kind_display(), []).append((cluster.pk, cluster.display_name))
         self.fields["clusters"].choices = list(groups.items())
 
     def clean_uscc(self):

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crm.models.bilingual import BilingualName
 from crm.scoping import ScopedQuerySet, scoped_manager
 from enterprises.pinyin import name_initials
 from enterprises.uscc import django_validator
 
 
-class IndustryCategory(models.Model):
+class IndustryCategory(BilingualName):
     """国民经济行业分类 GB/T 4754-2017, shipped as data (enterprises/data/gbt4754_2017.csv) and loaded by a migration."""
 
     class Level(models.TextChoices):
@@ -42,10 +43,10 @@ class IndustryCategory(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.display_name}"
 
 
-class Cluster(models.Model):
+class Cluster(BilingualName):
     """Strategic industry clusters as tags: Shenzhen "20+8" (20 emerging industries + 8 future ones), 光明 "8+5"."""
 
     class Kind(models.TextChoices):
@@ -61,9 +62,6 @@ class Cluster(models.Model):
         verbose_name = _("产业集群")
         verbose_name_plural = _("产业集群")
         ordering = ["kind", "name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Park(models.Model):

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MatchmakingConfig(AppConfig):
@@ -7,7 +8,7 @@ class MatchmakingConfig(AppConfig):
     verbose_name = _("产销金融对接")
 
     def ready(self) -> None:
-        from crm.registry import NavItem, registry
+        from crm.registry import NavGroup, NavItem, registry
         from namelists.models import ListKind
         from crm.models import Role
         from namelists import kinds
@@ -18,10 +19,12 @@ class MatchmakingConfig(AppConfig):
         from .permissions import ACTION_ROLES, PRODUCT_IMPORT_ROLES, READ_ROLES, REPORT_ROLES
         from .selectors import enterprise_section, event_link
 
+        registry.add_nav_group(NavGroup("matchmaking", pgettext_lazy("导航分组", "对接"), order=80))
         registry.add_nav(
-            NavItem(_("供需对接"), "matchmaking:need_list", roles=READ_ROLES, order=440),
-            NavItem(_("对接成效"), "matchmaking:report", roles=REPORT_ROLES, order=445),
-            NavItem(_("金融产品"), "matchmaking:fp_list", roles=ACTION_ROLES["manage_financial_products"], order=446),
+            NavItem(_("供需对接"), "matchmaking:need_list", roles=READ_ROLES, order=440, group="matchmaking"),
+            NavItem(_("对接成效"), "matchmaking:report", roles=REPORT_ROLES, order=445, group="matchmaking"),
+            NavItem(_("金融产品"), "matchmaking:fp_list", roles=ACTION_ROLES["manage_financial_products"], order=446,
+                    group="matchmaking"),
         )
         registry.add_enterprise_section(45, "matchmaking", enterprise_section)
         registry.add_event_link(event_link)

@@ -153,6 +153,9 @@ def load(stdout=None) -> dict:
                                           defaults={"leader": users["manager"]})
     team2, created = Team.objects.get_or_create(street=street, name="高端装备与新能源招商专班",
                                                 defaults={"leader": users["manager"]})
+    for team, name_en in ((team1, "Next-generation IT investment task force"),
+                          (team2, "High-end equipment and new energy investment task force")):
+        Team.objects.filter(pk=team.pk, name_en="").update(name_en=name_en)
     if created:
         team2.members.add(users["manager"], users["officer2"])
     if not team1.members.exists():
@@ -162,6 +165,7 @@ def load(stdout=None) -> dict:
     for code, name, kind in CLUSTERS:
         clusters[code] = Cluster.objects.filter(name=name).first() or Cluster.objects.get_or_create(
             code=code, defaults={"name": name, "kind": kind})[0]
+    Cluster.objects.filter(name="高端装备与仪器", name_en="").update(name_en="High-end equipment and instruments")
 
     # Events first: projects generated at events point back to them.
     events = []

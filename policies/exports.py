@@ -32,7 +32,7 @@ def _sheet(ws, title: str, unit: str, header: list[str], rows: list[list], total
 
 def funnel_workbook(policy, total: dict, by_street: list[dict], by_officer: list[dict]) -> bytes:
     book = Workbook()
-    header = ["", *[label for _, label, _ in FUNNEL], "核定金额（万元）", "兑现金额（万元）"]
+    header = ["", *[str(label) for _, label, _ in FUNNEL], "核定金额（万元）", "兑现金额（万元）"]
 
     def line(label, row):
         return [label, *[row[name] for name, _, _ in FUNNEL], row["approved_amount"] or 0, row["paid_amount"] or 0]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 from policies import rules as R
@@ -74,7 +75,7 @@ def explain(enterprise: Enterprise, policies, *, on: dt.date | None = None) -> l
             negated = leaf.path.split(".").count("not") % 2 == 1
             text = R.describe_leaf(leaf.kind, leaf.spec)
             holds = values[leaf.path] != negated  # a leaf under `not` counts as met when it is false
-            (met if holds else unmet).append(("不满足：" if negated else "") + text)
+            (met if holds else unmet).append((_("不满足：") if negated else "") + text)
         nearly = False
         (key, children), = tree.items()
         if not qualifies and key == "all" and children:

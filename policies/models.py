@@ -103,9 +103,10 @@ class Policy(models.Model):
     @property
     def benefit_text(self) -> str:
         if self.benefit_min is not None and self.benefit_max is not None and self.benefit_min != self.benefit_max:
-            amount = f"{self.benefit_min:g}–{self.benefit_max:g} 万元"
+            amount = _("%(low)s–%(high)s 万元") % {"low": f"{self.benefit_min:g}", "high": f"{self.benefit_max:g}"}
         elif self.benefit_max is not None or self.benefit_min is not None:
-            amount = f"{(self.benefit_max if self.benefit_max is not None else self.benefit_min):g} 万元"
+            amount = _("%(amount)s 万元") % {
+                "amount": f"{(self.benefit_max if self.benefit_max is not None else self.benefit_min):g}"}
         else:
             amount = ""
         return " ".join(x for x in (str(self.get_benefit_kind_display()), amount, self.benefit_note) if x)

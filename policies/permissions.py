@@ -4,6 +4,7 @@ so a script or task is held to the same table. Row scoping (which street's firms
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from crm.models import Role
 from crm.permissions import user_has_role
@@ -37,4 +38,4 @@ def may(user, action: str) -> bool:
 
 def require(user, action: str) -> None:
     if not may(user, action):
-        raise PermissionDenied("您的角色无权执行此操作。")
+        raise PermissionDenied(_("您的角色无权执行此操作。"))

@@ -36,21 +36,24 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
 GROUPS = ("all", "any", "not")
 LEAVES = ("classification", "industry", "street", "community", "park", "figure", "age", "status")
 FIGURE_FIELDS = {
-    "revenue": "营业收入（万元）",
-    "output_value": "工业总产值（万元）",
-    "employees": "从业人员（人）",
-    "tax": "纳税额（万元）",
+    "revenue": gettext_lazy("营业收入（万元）"),
+    "output_value": gettext_lazy("工业总产值（万元）"),
+    "employees": gettext_lazy("从业人员（人）"),
+    "tax": gettext_lazy("纳税额（万元）"),
 }
 FIGURE_ALIASES = {"output": "output_value"}
 LEAF_LABELS = {
-    "all": "全部满足", "any": "满足其一", "not": "不满足",
-    "classification": "企业分类", "industry": "行业", "street": "街道", "community": "社区", "park": "园区/楼宇",
-    "figure": "经营数据", "age": "成立年限", "status": "经营状态",
+    "all": gettext_lazy("全部满足"), "any": gettext_lazy("满足其一"), "not": gettext_lazy("不满足"),
+    "classification": gettext_lazy("企业分类"), "industry": gettext_lazy("行业"), "street": gettext_lazy("街道"),
+    "community": gettext_lazy("社区"), "park": gettext_lazy("园区/楼宇"), "figure": gettext_lazy("经营数据"),
+    "age": gettext_lazy("成立年限"), "status": gettext_lazy("经营状态"),
 }
 MAX_DEPTH = 8
 MAX_NODES = 200
@@ -406,18 +409,21 @@ def check_firm(tree: dict, enterprise_id: int, on: dt.date) -> tuple[bool, list[
 
 
 def describe_leaf(kind: str, spec: Any) -> str:
-    """A condition in words, for the explanation on a firm's page and the editor."""
+    """A condition in words, for the explanation on a firm's page and the editor (in the user's language)."""
     C = _kinds()
+    sep = _("、")
     if kind == "classification":
-        text = C.Kind(spec["kind"]).label
+        text = str(C.Kind(spec["kind"]).label)
         if spec.get("tier"):
             labels = {**dict(C.SishangCategory.choices), **dict(C.ZjtxTier.choices), **dict(C.Pool.choices)}
-            text += "（" + "、".join(str(labels.get(t, t)) for t in spec["tier"]) + "）"
-        return f"{spec['year']} 年度名单中为{text}" if spec.get("year") is not None else f"当前为{text}"
+            text += _("（%(tiers)s）") % {"tiers": sep.join(str(labels.get(t, t)) for t in spec["tier"])}
+        if spec.get("year") is not None:
+            return _("%(year)s 年度名单中为%(what)s") % {"year": spec["year"], "what": text}
+        return _("当前为%(what)s") % {"what": text}
     if kind == "industry":
-        return "行业代码以 " + "、".join(spec["prefix"]) + " 开头"
+        return _("行业代码以 %(prefixes)s 开头") % {"prefixes": sep.join(spec["prefix"])}
     if kind in ("street", "community", "park"):
-        return f"{LEAF_LABELS[kind]}为 " + "、".join(map(str, spec))
+        return _("%(label)s为 %(values)s") % {"label": LEAF_LABELS[kind], "values": sep.join(map(str, spec))}
     if kind == "figure":
         label = FIGURE_FIELDS[spec["field"]]
         parts = []
@@ -425,16 +431,17 @@ def describe_leaf(kind: str, spec: Any) -> str:
             parts.append(f"≥ {spec['min']}")
         if spec.get("max") is not None:
             parts.append(f"≤ {spec['max']}")
-        return f"{spec['year']} 年{label} " + (" 且 ".join(parts) if parts else "有数据")
+        bounds = _(" 且 ").join(parts) if parts else _("有数据")
+        return _("%(year)s 年%(label)s %(bounds)s") % {"year": spec["year"], "label": label, "bounds": bounds}
     if kind == "age":
         parts = []
         if spec.get("min_years") is not None:
-            parts.append(f"满 {spec['min_years']} 年")
+            parts.append(_("满 %(n)s 年") % {"n": spec["min_years"]})
         if spec.get("max_years") is not None:
-            parts.append(f"不超过 {spec['max_years']} 年")
-        return "成立" + "、".join(parts)
+            parts.append(_("不超过 %(n)s 年") % {"n": spec["max_years"]})
+        return _("成立%(parts)s") % {"parts": sep.join(parts)}
     if kind == "status":
         from enterprises.models import Enterprise
 
-        return "经营状态为 " + "、".join(str(Enterprise.Status(s).label) for s in spec)
+        return _("经营状态为 %(statuses)s") % {"statuses": sep.join(str(Enterprise.Status(s).label) for s in spec)}
     return kind

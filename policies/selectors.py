@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enterprises.models import Classification, Enterprise
 from policies.matching import explain, matching_for_user
@@ -17,12 +19,12 @@ PAGE_SIZE = 50
 
 #: Funnel columns: (name, label, condition on a delivery). "informed" and later include every later stage.
 FUNNEL = [
-    ("matched", "已匹配", Q(matched=True)),
-    ("informed", "已告知", Q(informed_on__isnull=False)),
-    ("applied", "已申报", Q(applied_on__isnull=False)),
-    ("approved", "获批", Q(approved=True)),
-    ("rejected", "未获批", Q(approved=False)),
-    ("paid", "已兑现", Q(paid_on__isnull=False)),
+    ("matched", gettext_lazy("已匹配"), Q(matched=True)),
+    ("informed", gettext_lazy("已告知"), Q(informed_on__isnull=False)),
+    ("applied", gettext_lazy("已申报"), Q(applied_on__isnull=False)),
+    ("approved", gettext_lazy("获批"), Q(approved=True)),
+    ("rejected", gettext_lazy("未获批"), Q(approved=False)),
+    ("paid", gettext_lazy("已兑现"), Q(paid_on__isnull=False)),
 ]
 
 
@@ -109,7 +111,7 @@ def funnel(user, policy: Policy, by: str = "street") -> tuple[dict, list[dict]]:
     total = plain(qs.aggregate(**aggregates))
     rows = [plain(r) for r in qs.values(*group).annotate(**aggregates).order_by(group[1])]
     for row in rows:
-        row["key"], row["label"] = row[group[0]], row[group[1]] or "（未分配）"
+        row["key"], row["label"] = row[group[0]], row[group[1]] or _("（未分配）")
     return total, rows
 
 

@@ -12,6 +12,7 @@ from django.db.models import BigIntegerField, Case, F, IntegerField, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.models import Role, User
 from crm.scoping import sees_all_streets
@@ -50,7 +51,7 @@ def save_policy(*, actor: User, policy: Policy | None = None, rules, street=None
     for upload in attachments:
         check_attachment(upload)
     if policy is not None and not may_edit(actor, policy):
-        raise PermissionDenied("只能修改本街道的政策；全区政策由区级用户维护。")
+        raise PermissionDenied(_("只能修改本街道的政策；全区政策由区级用户维护。"))
     tree = validate_rules(rules)
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
@@ -65,9 +66,9 @@ def save_policy(*, actor: User, policy: Policy | None = None, rules, street=None
         setattr(policy, name, value)
     policy.rules = tree
     if policy.window_opens and policy.window_closes and policy.window_closes < policy.window_opens:
-        raise ValidationError({"window_closes": "申报截止日期不能早于开始日期"})
+        raise ValidationError({"window_closes": _("申报截止日期不能早于开始日期")})
     if policy.benefit_min is not None and policy.benefit_max is not None and policy.benefit_max < policy.benefit_min:
-        raise ValidationError({"benefit_max": "金额上限不能小于下限"})
+        raise ValidationError({"benefit_max": _("金额上限不能小于下限")})
     policy.save()
     for upload in attachments:
         add_attachment(policy, actor=actor, upload=upload)
@@ -82,7 +83,7 @@ def check_attachment(upload) -> None:
     from crm import filetypes
 
     if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(f"附件“{upload.name}”超过 20MB")
+        raise ValidationError(_("附件“%(name)s”超过 20MB") % {"name": upload.name})
     try:
         filetypes.check_upload(upload)
     except filetypes.FileTypeError as exc:
@@ -91,7 +92,7 @@ def check_attachment(upload) -> None:
 
 def add_attachment(policy: Policy, *, actor: User, upload) -> PolicyAttachment:
     if not may_edit(actor, policy):
-        raise PermissionDenied("您无权修改该政策。")
+        raise PermissionDenied(_("您无权修改该政策。"))
     check_attachment(upload)
     name = (upload.name or "附件").rsplit("/", 1)[-1][:200]
     return PolicyAttachment.objects.create(policy=policy, file=upload, original_name=name, size=upload.size or 0,
@@ -122,7 +123,7 @@ def push(policy: Policy, *, actor: User, on: dt.date | None = None) -> dict:
     firms. Set-based: one INSERT … SELECT from the matching query, one notification INSERT … SELECT."""
     require(actor, "push")
     if policy.status != Policy.Status.OPEN:
-        raise ValidationError("只有“申报中”的政策可以推送，请先将状态改为申报中。")
+        raise ValidationError(_("只有“申报中”的政策可以推送，请先将状态改为申报中。"))
     on = on or timezone.localdate()
     now = timezone.now()
     firms = matching_for_user(policy, actor, on=on)
@@ -171,9 +172,9 @@ def _amount(value) -> Decimal | None:
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
-        raise ValidationError({"amount": "金额应为数字（万元）"}) from None
+        raise ValidationError({"amount": _("金额应为数字（万元）")}) from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise ValidationError({"amount": "金额应为不小于 0 的数字（万元）"})
+        raise ValidationError({"amount": _("金额应为不小于 0 的数字（万元）")})
     return amount.quantize(Decimal("0.01"))
 
 
@@ -184,22 +185,23 @@ def record_step(delivery: Delivery, *, actor: User, stage: str, on: dt.date, met
     告知 says how, 未获批 says why, 已兑现 says how much."""
     require(actor, "record")
     if stage not in STEP_FIELDS:
-        raise ValidationError({"stage": "未知的步骤"})
+        raise ValidationError({"stage": _("未知的步骤")})
     if on > timezone.localdate():
-        raise ValidationError({"on": "日期不能晚于今天"})
+        raise ValidationError({"on": _("日期不能晚于今天")})
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     current = STAGE_ORDER[delivery.stage]
     if STAGE_ORDER[stage] < current or (delivery.stage == Stage.REJECTED and stage == Stage.PAID):
-        raise ValidationError({"stage": f"该企业已处于“{delivery.get_stage_display()}”，不能退回到“{Stage(stage).label}”"})
+        raise ValidationError({"stage": _("该企业已处于“%(now)s”，不能退回到“%(back)s”") % {
+            "now": delivery.get_stage_display(), "back": Stage(stage).label}})
     value = _amount(amount)
     if stage == Stage.INFORMED and method not in InformMethod.values:
-        raise ValidationError({"method": "请选择告知方式：上门走访、电话、微信或宣讲活动"})
+        raise ValidationError({"method": _("请选择告知方式：上门走访、电话、微信或宣讲活动")})
     if stage == Stage.REJECTED and not note.strip():
-        raise ValidationError({"note": "请填写未获批原因"})
+        raise ValidationError({"note": _("请填写未获批原因")})
     if stage == Stage.PAID and value is None:
-        raise ValidationError({"amount": "请填写兑现金额（万元）"})
+        raise ValidationError({"amount": _("请填写兑现金额（万元）")})
     if visit is not None and visit.enterprise_id != delivery.enterprise_id:
-        raise ValidationError({"visit": "所选走访不是该企业的走访"})
+        raise ValidationError({"visit": _("所选走访不是该企业的走访")})
     setattr(delivery, STEP_FIELDS[stage], on)
     if stage == Stage.INFORMED:
         delivery.inform_method = method

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SpaceConfig(AppConfig):
@@ -7,7 +8,7 @@ class SpaceConfig(AppConfig):
     verbose_name = _("产业空间与固投")
 
     def ready(self) -> None:
-        from crm.registry import NavItem, registry
+        from crm.registry import NavGroup, NavItem, registry
 
         from . import metrics  # noqa: F401  (registers the space metrics into pipelines.metrics)
         from . import signals
@@ -15,11 +16,12 @@ class SpaceConfig(AppConfig):
         from .permissions import READ_ROLES
         from .pipeline_section import investment_section
 
+        registry.add_nav_group(NavGroup("space", pgettext_lazy("导航分组", "空间"), order=70))
         registry.add_nav(
-            NavItem(_("园区楼宇"), "space:park_list", roles=READ_ROLES, order=425),
-            NavItem(_("固投项目库"), "space:investment_list", roles=READ_ROLES, order=426),
-            NavItem(_("产业地图"), "space:park_map", roles=READ_ROLES, order=427),
-            NavItem(_("空间更新项目"), "space:renewal_list", roles=READ_ROLES, order=428),
+            NavItem(_("园区楼宇"), "space:park_list", roles=READ_ROLES, order=425, group="space"),
+            NavItem(_("固投项目库"), "space:investment_list", roles=READ_ROLES, order=426, group="space"),
+            NavItem(_("产业地图"), "space:park_map", roles=READ_ROLES, order=427, group="space"),
+            NavItem(_("空间更新项目"), "space:renewal_list", roles=READ_ROLES, order=428, group="space"),
         )
         registry.add_demo(45, "space", load_demo)
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import BooleanField, Case, Count, DecimalField, F, FilteredRelation, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from enterprises.models import Enterprise, Park
 from pipelines.models import Vacancy
@@ -25,13 +26,13 @@ OPEN_VACANCY = (Vacancy.Status.AVAILABLE, Vacancy.Status.RESERVED)
 NOT_TENANT = (Enterprise.Status.DEREGISTERED, Enterprise.Status.MOVED_OUT)
 #: Measures a list can be ranked by (and the map colours by): key → label.
 MEASURES = {
-    "tax_density": "每万㎡税收（万元）",
-    "output_density": "每万㎡产值（万元）",
-    "revenue_density": "每万㎡营收（万元）",
-    "occupancy": "出租率（%）",
-    "tenants": "在园企业数",
-    "sishang": "四上企业数",
-    "vacant_area": "空置面积（㎡）",
+    "tax_density": gettext_lazy("每万㎡税收（万元）"),
+    "output_density": gettext_lazy("每万㎡产值（万元）"),
+    "revenue_density": gettext_lazy("每万㎡营收（万元）"),
+    "occupancy": gettext_lazy("出租率（%）"),
+    "tenants": gettext_lazy("在园企业数"),
+    "sishang": gettext_lazy("四上企业数"),
+    "vacant_area": gettext_lazy("空置面积（㎡）"),
 }
 PAGE_SIZE = 50
 RATIO = DecimalField(max_digits=24, decimal_places=6)

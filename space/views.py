@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.permissions import check_role
 from enterprises.models import Park
@@ -149,8 +150,10 @@ def _to_import_upload(request, kind: str):
 
 
 MAP_MEASURES = {
-    "vacant_area": "空置面积（㎡）", "output_density": "每万㎡产值（万元）", "tenants": "在园企业数", "sishang": "四上企业数",
-    "cluster": "产业集群企业数",
+    "vacant_area": gettext_lazy("空置面积（㎡）"), "output_density": gettext_lazy("每万㎡产值（万元）"),
+    "tenants": gettext_lazy("在园企业数"),
+    "sishang": gettext_lazy("四上企业数"),
+    "cluster": gettext_lazy("产业集群企业数"),
 }
 MAP_LIMIT = 5000
 
@@ -189,7 +192,7 @@ def park_map(request):
         "measures": MAP_MEASURES, "measure": measure, "year": year, "count": len(points),
         "clusters": clusters, "cluster": cluster,
         "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-        "map_data": {"points": points, "label": label,
+        "map_data": {"points": points, "label": str(label),
                      "outline": outline.geojson if outline else None, "outline_name": outline.name if outline else ""},
         "can_upload": can(request.user, "upload_outline"),
     })

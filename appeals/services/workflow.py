@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 
 from appeals import sla
 from appeals.models import Appeal, AppealCategory, DepartmentTask, ExtensionRequest, FollowupSettings, SlaClock
@@ -44,8 +45,18 @@ def followup_required(category: AppealCategory) -> bool:
 
 
 def ensure_categories() -> None:
+    """The visit-problem categories as appeal categories, named in Chinese with their English name, whichever
+    language the request that first needs them is in."""
+    existing = set(AppealCategory.objects.values_list("code", flat=True))
     for order, (code, name) in enumerate(CATEGORIES, start=1):
-        AppealCategory.objects.get_or_create(code=code, defaults={"name": str(name), "order": order})
+        if code in existing:
+            continue
+        with translation.override("zh-hans"):
+            name_zh = str(name)
+        with translation.override("en"):
+            name_en = str(name)
+        AppealCategory.objects.get_or_create(code=code, defaults={"name": name_zh, "name_en": name_en,
+                                                                  "order": order})
 
 
 # --- intake ----------------------------------------------------------------------------------------------------
@@ -229,7 +240,7 @@ def department_reply(appeal: Appeal, *, actor: User | None, reply: str, departme
     task.save(update_fields=["state", "replied_at", "reply", "signed_at"])
     log(appeal, actor, at, "department_reply", reply.strip(), appeal.status, task.department)
     notify_simple(appeal, [appeal.officer], f"appeal:{appeal.pk}:reply:{task.pk}", "appeal_replied",
-                  f"{task.department}已答复诉求：{appeal.title}", at)
+                  f"{task.department.name}已答复诉求：{appeal.title}", at)
     return task
 
 
@@ -251,7 +262,7 @@ def department_return(appeal: Appeal, *, actor: User | None, reason: str, depart
         appeal.save(update_fields=["status", "lead_department"])
     log(appeal, actor, at, "return", reason.strip(), before, task.department)
     notify_simple(appeal, [appeal.officer], f"appeal:{appeal.pk}:return:{task.pk}", "appeal_returned",
-                  f"{task.department}退单：{appeal.title}", at)
+                  f"{task.department.name}退单：{appeal.title}", at)
     return task
 
 

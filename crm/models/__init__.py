@@ -1,9 +1,11 @@
 from .audit import ExportLog
+from .bilingual import BilingualName, pick_name
 from .calendar import CalendarYear, SpecialDay
 from .notifications import Notification, NotificationPreference
 from .organisation import Community, Department, District, Role, Street, Team, User
 
 __all__ = [
+    "BilingualName",
     "CalendarYear",
     "Community",
     "Department",
@@ -16,4 +18,5 @@ __all__ = [
     "Street",
     "Team",
     "User",
+    "pick_name",
 ]

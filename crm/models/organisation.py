@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .bilingual import BilingualName, pick_name
+
 
 class District(models.Model):
     code = models.CharField(_("区划代码"), max_length=6, unique=True)
@@ -49,7 +51,7 @@ class Community(models.Model):
         return self.name
 
 
-class Department(models.Model):
+class Department(BilingualName):
     """A functional department (职能部门) that receives transferred appeals. District-wide when street is empty."""
 
     name = models.CharField(_("名称"), max_length=80, unique=True)
@@ -64,8 +66,10 @@ class Department(models.Model):
         verbose_name_plural = _("职能部门")
         ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
+    @property
+    def display_short_name(self) -> str:
+        """The short name for narrow columns: in English the English name (there is no short English form)."""
+        return pick_name(self.short_name or self.name, self.name_en)
 
 
 class Role(models.TextChoices):
@@ -118,7 +122,7 @@ class User(AbstractUser):
         return self.street_id is None
 
 
-class Team(models.Model):
+class Team(BilingualName):
     """A task force (专班), e.g. a 招商 team or a big firm's service team."""
 
     street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="teams", verbose_name=_("街道"))
@@ -133,6 +137,3 @@ class Team(models.Model):
         verbose_name_plural = _("专班")
         ordering = ["street", "name"]
         constraints = [models.UniqueConstraint(fields=["street", "name"], name="team_unique_name_per_street")]
-
-    def __str__(self) -> str:
-        return self.name

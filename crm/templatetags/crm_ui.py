@@ -33,3 +33,12 @@ def map_link(address) -> str:
     if not text:
         return ""
     return format_html('<a href="geo:0,0?q={}" class="map-link">{}</a>', quote(text), text)
+
+
+@register.filter
+def in_language(name, name_en) -> str:
+    """`{{ row.name|in_language:row.name_en }}`: a data row's name in the user's language, for rows read as plain
+    values (the rule of crm.models.bilingual.pick_name)."""
+    from crm.models.bilingual import pick_name
+
+    return pick_name(name, name_en)

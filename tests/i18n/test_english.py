@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from tests.enterprises.factories import EnterpriseFactory
 
-APPS = ("enterprises", "namelists", "appeals", "pipelines")
+APPS = ("enterprises", "namelists", "appeals", "pipelines", "economy", "policies", "space", "matchmaking")
 
 # (url name, role fixture, English label, its Chinese original)
 PAGES = [
