@@ -215,7 +215,7 @@ def main():
     parser.add_argument("--rows", type=int, default=0)
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--profile")
-    parser.add_argument("--sql", help="print the SQL of one request of this page")
+    parser.add_argument("--sql", help="print the SQL of one request of this page (all: each page's slowest)")
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -269,6 +269,7 @@ def main():
         return path, fields
 
     results = []
+    profilers: dict[str, cProfile.Profile] = {}
     print(f"{'page':20} {'user':12} {'st':>3} {'cpu ms':>7} {'wall ms':>7} {'queries':>7} {'db ms':>6} "
           f"{'tmpl ms':>7} {'tmpl n':>6} {'tmpl q':>6} {'outside':>7} {'sess/auth':>9}")
     for label, username, method, path_template, form in PAGES:
@@ -282,22 +283,19 @@ def main():
             browser.login(username)
         for _ in range(3):
             browser.request(method, *target(path_template, form))
-        if args.sql == label:
+        if args.sql in (label, "all"):
             PROBE.reset()
             browser.request(method, *target(path_template, form))
-            for took, sql in PROBE.sql:
+            listed = PROBE.sql if args.sql == label else sorted(PROBE.sql, reverse=True)[:6]
+            print(f"-- {label}: {len(PROBE.sql)} queries" + ("" if args.sql == label else ", the slowest:"))
+            for took, sql in listed:
                 print(f"  {took * 1000:6.2f} ms  {sql[:300]}")
-        if args.profile == label:
-            profiler = cProfile.Profile()
+        if args.profile in (label, "all"):
+            profiler = profilers.setdefault("all" if args.profile == "all" else label, cProfile.Profile())
             profiler.enable()
             for _ in range(5):
                 browser.request(method, *target(path_template, form))
             profiler.disable()
-            out = io.StringIO()
-            stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats("cumulative").print_stats(45)
-            stats.sort_stats("tottime").print_stats(30)
-            print(out.getvalue())
         samples = []
         status = None
         for _ in range(args.runs):
@@ -316,6 +314,12 @@ def main():
         print(f"{label:20} {username:12} {status:3d} {med['cpu']:7.1f} {med['wall']:7.1f} {med['queries']:7.0f} "
               f"{med['db']:6.1f} {med['tmpl']:7.1f} {med['tmpl_n']:6.0f} {med['tmpl_q']:6.0f} {med['outside']:7.1f} "
               f"{med['sess_auth']:9.0f}", flush=True)
+    for profiler in profilers.values():
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(40)
+        print(out.getvalue())
     firms_total = Enterprise.objects.count()
     mix = {"enterprise search": 0.7 * 0.35, "enterprise detail": 0.7 * 0.25, "log visit": 0.7 * 0.25,
            "raise appeal": 0.7 * 0.15, "SLA dashboard": 0.28 / 5, "targets dashboard": 0.28 / 5,
