@@ -34,7 +34,6 @@ def enterprise_detail(enterprise: Enterprise, user: User) -> dict[str, Any]:
     on = today()
     classifications = list(enterprise.classifications.all())
     liaisons = list(enterprise.liaisons.select_related("officer").order_by("end_date", "team_role", "-start_date"))
-    history = _change_history(enterprise)
     return {
         "classifications": classifications,
         "current_classifications": [c for c in classifications if c.holds_on(on)],
@@ -47,11 +46,12 @@ def enterprise_detail(enterprise: Enterprise, user: User) -> dict[str, Any]:
         "contacts": list(enterprise.contacts.all()),
         # Appeals, projects, …: each app registers its section in crm.registry from AppConfig.ready().
         "sections": registry.enterprise_sections_for(enterprise, user),
-        "history": history,
+        # The change history (change_history) is read when the user opens its section: six queries and a diff of
+        # up to 200 history rows per source that most views of the page never look at.
     }
 
 
-def _change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, Any]]:
+def change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, Any]]:
     """Who changed what and when: the firm itself, its contacts, classifications, figures and liaisons.
 
     Each source's recent records are diffed against the previous record of the same row in memory (simple_history's

@@ -421,22 +421,61 @@ def test_like_wildcards_in_a_search_are_literal(client_for, manager, firm):
     assert client_for(manager).get(reverse("enterprises:list"), {"q": "%"}).context["page"].rows == []
 
 
+@pytest.mark.parametrize("url_name", ["enterprises:detail", "enterprises:history"])
 def test_the_360_page_costs_the_same_queries_however_long_the_history(client_for, statistician, manager, firm,
-                                                                     django_assert_max_num_queries):
+                                                                     django_assert_max_num_queries, url_name):
     from enterprises.services.registry import update_enterprise
 
     c = client_for(manager)
-    c.get(reverse("enterprises:detail", args=[firm.pk]))
+    c.get(reverse(url_name, args=[firm.pk]))
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as before:
-        c.get(reverse("enterprises:detail", args=[firm.pk]))
+        c.get(reverse(url_name, args=[firm.pk]))
     for i in range(15):
         update_enterprise(firm, actor=statistician, address=f"光明区马田街道{i}号")
     with django_assert_max_num_queries(len(before)):
-        body = c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
-    assert "光明区马田街道13号 → 光明区马田街道14号" in body
+        c.get(reverse(url_name, args=[firm.pk]))
+    history = c.get(reverse("enterprises:history", args=[firm.pk]), headers={"HX-Request": "true"}).content.decode()
+    assert "光明区马田街道13号 → 光明区马田街道14号" in history
+
+
+def test_the_360_page_loads_its_change_history_when_the_section_is_opened(client_for, statistician, manager, firm):
+    """The 变更记录 section (closed by default) is fetched when opened — or followed as a link without script —
+    instead of being built on every view of the page."""
+    from enterprises.services.registry import update_enterprise
+
+    update_enterprise(firm, actor=statistician, address="光明区马田街道99号")
+    c = client_for(manager)
+    body = c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    url = reverse("enterprises:history", args=[firm.pk])
+    change = "→ 光明区马田街道99号"
+    assert f'hx-get="{url}"' in body and f'href="{url}"' in body and change not in body
+    fragment = c.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert change in fragment and "<html" not in fragment
+    page = c.get(url).content.decode()
+    assert change in page and "<html" in page
+
+
+def test_the_change_history_names_rows_in_one_query_per_source(client_for, statistician, manager, firm, officer,
+                                                              django_assert_max_num_queries):
+    """Each history row is named without reading the live row or its firm/officer again (simple_history's str())."""
+    from enterprises.models import LiaisonAssignment
+    from enterprises.services.liaison import assign
+
+    c = client_for(manager)
+    url = reverse("enterprises:history", args=[firm.pk])
+    c.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as before:
+        c.get(url)
+    assign([firm], officer=officer, team_role=LiaisonAssignment.TeamRole.values[0], actor=manager)
+    with django_assert_max_num_queries(len(before)):
+        body = c.get(url).content.decode()
+    assert officer.display_name in body and " as of " not in body
 
 
 def test_keyset_pages_do_not_skip_or_repeat_firms_with_the_same_name(client_for, manager, street):
