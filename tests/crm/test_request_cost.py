@@ -30,11 +30,11 @@ def _session_writes(queries) -> list[str]:
 
 @pytest.mark.django_db
 def test_an_ordinary_page_view_reads_the_session_without_writing_it(client, officer):
-    _signed_in(client, officer)
-    client.get(reverse("home"))  # the first page after sign-in starts the renewal clock
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(reverse("home")).status_code == 200
-    assert _session_writes(queries.captured_queries) == []
+    _signed_in(client, officer)  # signing in starts the renewal clock: even the first page does not write
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home")).status_code == 200
+        assert _session_writes(queries.captured_queries) == []
 
 
 @pytest.mark.django_db

@@ -163,7 +163,7 @@ def test_renaming_keeps_the_former_name_and_shows_the_change(client_for, statist
     assert resp.status_code == 302
     firm.refresh_from_db()
     assert firm.former_names[0]["name"] == "深圳市星下科技有限公司"
-    body = c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    body = c.get(reverse("enterprises:history", args=[firm.pk])).content.decode()  # the 360° page's 变更记录
     assert "深圳市星下科技有限公司 → 深圳市星下智能科技有限公司" in body
 
 
