@@ -25,7 +25,8 @@ def _signed_in(client, user):
 
 
 def _session_writes(queries) -> list[str]:
-    return [q["sql"] for q in queries if q["sql"].startswith(("UPDATE \"django_session\"", "INSERT INTO \"django_session\""))]
+    writes = ('UPDATE "django_session"', 'INSERT INTO "django_session"')
+    return [q["sql"] for q in queries if q["sql"].startswith(writes)]
 
 
 @pytest.mark.django_db
