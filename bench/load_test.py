@@ -414,7 +414,7 @@ def main():
     if args.threads:
         web_env["GUNICORN_THREADS"] = str(args.threads)
     workers = args.workers or 2 * (os.cpu_count() or 1)
-    threads = args.threads or 4
+    web_threads = args.threads or 4
     procs = [
         subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "crm.wsgi:application",
                           "--log-level", "warning"], cwd=ROOT, env=web_env, start_new_session=True),
@@ -483,7 +483,7 @@ def main():
           f"p50 {statistics.median(lt) * 1000:.0f} ms, p95 {p95(lt) * 1000:.0f} ms per login (PBKDF2)")
     all_times = [t for v in stats.times.values() for t in v]
     total_errors = sum(len(v) for v in stats.errors.values())
-    print(f"\n== load: {args.users} users, {args.seconds} s, gunicorn -c gunicorn.conf.py: {workers} × {threads} "
+    print(f"\n== load: {args.users} users, {args.seconds} s, gunicorn -c gunicorn.conf.py: {workers} × {web_threads} "
           f"threads (gthread), 1 Celery worker ==")
     print(f"{'request':22} {'count':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for label in sorted(stats.times):
