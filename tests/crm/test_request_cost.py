@@ -68,3 +68,14 @@ def test_the_header_names_the_users_street_without_a_query_for_it(client, office
         body = client.get(reverse("notifications:inbox")).content.decode()
     assert officer.street.name in body
     assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "crm_street"')]
+
+
+def test_templates_are_compiled_once_per_process():
+    """No `loaders` option and APP_DIRS: Django wraps the app-directories loader in the cached loader, so a page's
+    templates and includes are parsed once per worker, not on every request (a `loaders` list would turn that off)."""
+    from django.template import engines
+    from django.template.loaders.cached import Loader as CachedLoader
+
+    loaders = engines["django"].engine.template_loaders
+    assert len(loaders) == 1 and isinstance(loaders[0], CachedLoader)
+    assert "loaders" not in settings.TEMPLATES[0].get("OPTIONS", {})
