@@ -413,7 +413,7 @@ def main():
         web_env["WEB_CONCURRENCY"] = str(args.workers)
     if args.threads:
         web_env["GUNICORN_THREADS"] = str(args.threads)
-    workers = args.workers or 2 * (os.cpu_count() or 1)
+    workers = args.workers or min(2 * len(os.sched_getaffinity(0)), 8)  # as gunicorn.conf.py decides
     web_threads = args.threads or 4
     procs = [
         subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "crm.wsgi:application",
