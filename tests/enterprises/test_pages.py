@@ -502,9 +502,8 @@ def test_a_visit_attachment_is_judged_by_its_content_not_the_browsers_content_ty
 
 # The 360° page as an officer opens it in the load test (issue 17): firm, facts, liaison, contacts, visits with their
 # officers and problems, the other apps' sections, the header: 21 queries here when this was written (20 where no
-# visit rule caps visitors; the load
-# bench's firm: 22, from 35 before the session write, the header's street, the change history's own request and
-# its per-row queries went).
+# visit rule caps visitors; the load bench's firm: 22, from 35 before the session write, the header's street, the
+# change history's own request and its per-row queries went).
 DETAIL_QUERIES = 21
 
 
