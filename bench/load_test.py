@@ -14,6 +14,11 @@ Everyone signs in before the clock starts (sign-in is PBKDF2 hashing, once a wor
 Afterwards every write acknowledged by the server (a redirect after POST) is looked up in the database.
 
 The database named by --db is dropped and re-created, migrated and loaded with the demo data.
+gunicorn starts as production starts it, `gunicorn -c gunicorn.conf.py` (its workers and threads unless --workers
+or --threads say otherwise). Besides latencies the run reports the CPU seconds it cost by part — gunicorn, the
+Celery worker, the PostgreSQL backends of the bench database, this driver — against the whole machine's, since a
+shared machine's other work shows in the latencies; and requests per second per core.
+For the CPU each page costs, without the noise of a busy machine, see bench/page_cost.py.
 """
 
 from __future__ import annotations
@@ -290,6 +295,86 @@ print(json.dumps({"visits_missing": len(set(want["visit"]) - visits), "appeals_m
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+class CpuMeter:
+    """CPU seconds spent during the run, by part: the gunicorn processes, the Celery worker, this driver, the
+    PostgreSQL backends serving the bench database (sampled every second: a backend that closes keeps its last
+    reading), and the whole machine (/proc/stat, which includes the other work on a shared machine)."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, db_name: str, groups: dict[str, int]):
+        self.db_name, self.groups = db_name, groups
+        self.start: dict[str, float] = {}
+        self.pg_first: dict[int, float] = {}
+        self.pg_last: dict[int, float] = {}
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._sample_pg, daemon=True)
+
+    @classmethod
+    def _proc_cpu(cls, pid: int) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / cls.TICK  # utime + stime
+
+    @staticmethod
+    def _pgrp(pid: int) -> int | None:
+        try:
+            return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _group_cpu(self, pgid: int) -> float:
+        total = 0.0
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and self._pgrp(int(entry)) == pgid:
+                total += self._proc_cpu(int(entry)) or 0.0
+        return total
+
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = parts[3] + parts[4]
+        return (sum(parts) - idle) / CpuMeter.TICK, sum(parts) / CpuMeter.TICK
+
+    def _pg_pids(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
+            return [r[0] for r in c.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.db_name])]
+
+    def _sample_pg(self, first: bool = False):
+        while True:
+            for pid in self._pg_pids():
+                cpu = self._proc_cpu(pid)
+                if cpu is None:
+                    continue
+                if first:
+                    self.pg_first.setdefault(pid, cpu)
+                self.pg_last[pid] = cpu
+            if first or self.stop_event.wait(1.0):
+                return
+
+    def begin(self):
+        self.start = {name: self._group_cpu(pgid) for name, pgid in self.groups.items()}
+        self.start["driver"] = time.process_time()
+        self.start["machine"], self.start["machine_all"] = self._machine()
+        self._sample_pg(first=True)
+        self.thread.start()
+
+    def end(self) -> dict[str, float]:
+        out = {name: self._group_cpu(pgid) - self.start[name] for name, pgid in self.groups.items()}
+        out["driver"] = time.process_time() - self.start["driver"]
+        self.stop_event.set()
+        self.thread.join()
+        out["postgres"] = sum(last - self.pg_first.get(pid, 0.0) for pid, last in self.pg_last.items())
+        busy, total = self._machine()
+        out["machine"] = busy - self.start["machine"]
+        out["machine_capacity"] = (total - self.start["machine_all"])
+        return out
+
+
 def wait_http(path="/healthz", timeout=30) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -311,7 +396,8 @@ def main():
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/crm_trust_load")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/6")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, help="gunicorn processes (default: gunicorn.conf.py's, 2 per core)")
+    parser.add_argument("--threads", type=int, help="threads per process (default: gunicorn.conf.py's, 4)")
     args = parser.parse_args()
     env = bench_env(args.db, args.redis)
     os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "REDIS_URL")})
@@ -321,10 +407,17 @@ def main():
     data = make_list(args.rows)
     print(f"list: {args.rows} rows, {len(data) / 1e6:.1f} MB", flush=True)
 
+    # gunicorn as production starts it (Dockerfile, docker-compose): with gunicorn.conf.py.
+    web_env = {**env, "GUNICORN_BIND": f"{HOST}:{PORT}"}
+    if args.workers:
+        web_env["WEB_CONCURRENCY"] = str(args.workers)
+    if args.threads:
+        web_env["GUNICORN_THREADS"] = str(args.threads)
+    workers = args.workers or min(2 * len(os.sched_getaffinity(0)), 8)  # as gunicorn.conf.py decides
+    web_threads = args.threads or 4
     procs = [
-        subprocess.Popen([str(BIN / "gunicorn"), "crm.wsgi:application", "-b", f"{HOST}:{PORT}", "-w",
-                          str(args.workers), "-k", "gthread", "--threads", "4", "--timeout", "120",
-                          "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True),
+        subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "crm.wsgi:application",
+                          "--log-level", "warning"], cwd=ROOT, env=web_env, start_new_session=True),
         subprocess.Popen([str(BIN / "celery"), "-A", "crm", "worker", "-l", "WARNING", "-c", "2"], cwd=ROOT, env=env,
                          start_new_session=True, stdout=subprocess.DEVNULL),
     ]
@@ -333,7 +426,7 @@ def main():
             raise SystemExit("gunicorn did not answer on /healthz")
         warm = Session(Stats())  # let every worker load templates once before the clock starts
         warm.login("manager")
-        for _ in range(args.workers * 2):
+        for _ in range(workers * 2):
             for path in ("/", "/appeals/dashboard/", "/pipelines/dashboard/", "/enterprises/", "/appeals/"):
                 warm.request("GET", path, "warm-up")
         stats, login_stats = Stats(), Stats()
@@ -361,6 +454,8 @@ def main():
             else:
                 target, targs = manager_user, (session, stats, username, deadline, random.Random(i))
             threads.append(threading.Thread(target=target, args=targs))
+        meter = CpuMeter(urllib.parse.urlparse(args.db).path.lstrip("/"), {"web": procs[0].pid, "worker": procs[1].pid})
+        meter.begin()
         started = time.monotonic()
         for t in threads:
             t.start()
@@ -368,6 +463,8 @@ def main():
         for t in threads:
             t.join(timeout=args.seconds + 600)
         wall = time.monotonic() - started
+        cpu = meter.end()
+        uptime = Path("/proc/loadavg").read_text().split()[:3]
         check = verify(env, stats, import_result)
     finally:
         for p in procs:
@@ -386,7 +483,8 @@ def main():
           f"p50 {statistics.median(lt) * 1000:.0f} ms, p95 {p95(lt) * 1000:.0f} ms per login (PBKDF2)")
     all_times = [t for v in stats.times.values() for t in v]
     total_errors = sum(len(v) for v in stats.errors.values())
-    print(f"\n== load: {args.users} users, {args.seconds} s, gunicorn {args.workers}×4 threads, 1 Celery worker ==")
+    print(f"\n== load: {args.users} users, {args.seconds} s, gunicorn -c gunicorn.conf.py: {workers} × {web_threads} "
+          f"threads (gthread), 1 Celery worker ==")
     print(f"{'request':22} {'count':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for label in sorted(stats.times):
         v = stats.times[label]
@@ -397,7 +495,16 @@ def main():
     work = [t for label, v in stats.times.items() if label not in ("upload 20k list",) for t in v]
     print(f"{'ALL but the upload':22} {len(work):6d} {'':6} {statistics.median(work) * 1000:8.0f} "
           f"{p95(work) * 1000:8.0f} {max(work) * 1000:8.0f}")
-    print(f"throughput: {len(all_times) / wall:.1f} req/s over {wall:.0f} s")
+    cores = os.cpu_count() or 1
+    print(f"throughput: {len(all_times) / wall:.1f} req/s over {wall:.0f} s on {cores} cores "
+          f"= {len(all_times) / wall / cores:.1f} req/s per core")
+    print(f"CPU seconds in the run: web {cpu['web']:.1f}, worker {cpu['worker']:.1f}, postgres (this db) "
+          f"{cpu['postgres']:.1f}, driver {cpu['driver']:.1f}; machine busy {cpu['machine']:.1f} of "
+          f"{cpu['machine_capacity']:.1f} ({cpu['machine'] / cpu['machine_capacity']:.0%}, the rest of it other "
+          f"processes); load average at the end {' '.join(uptime)}")
+    print(f"web CPU per request {cpu['web'] / len(all_times) * 1000:.1f} ms "
+          f"(→ {len(all_times) / cpu['web']:.0f} requests per web-CPU-second); postgres CPU per request "
+          f"{cpu['postgres'] / len(all_times) * 1000:.1f} ms")
     if total_errors:
         print("errors:", {k: sorted(set(v)) for k, v in stats.errors.items() if v})
     print(f"import of {args.rows} rows: {import_result}")

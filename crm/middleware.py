@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpResponseBadRequest, QueryDict
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -82,4 +85,30 @@ class NoStoreForSignedInUsersMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)
+        return response
+
+
+class IdleSessionRenewalMiddleware:
+    """Sessions time out after SESSION_COOKIE_AGE of inactivity, renewed while the user works — without a database
+    write on every request (SESSION_SAVE_EVERY_REQUEST did one UPDATE and commit per page view). A signed-in
+    session is marked modified, so SessionMiddleware saves it with a fresh expiry, when SESSION_RENEW_SECONDS have
+    passed since it was last renewed: the idle timeout is SESSION_COOKIE_AGE give or take that interval.
+    Placed just after SessionMiddleware, so its response step runs before the session is saved."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty() or session.modified or response.status_code >= 500:
+            return response
+        if SESSION_KEY not in session:  # not signed in (or a stale cookie): nothing to keep alive, nothing to store
+            return response
+        now = int(time.time())
+        renewed = session.get(self.KEY)
+        if not isinstance(renewed, int) or not 0 <= now - renewed < settings.SESSION_RENEW_SECONDS:
+            session[self.KEY] = now
         return response

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "crm.middleware.IdleSessionRenewalMiddleware",
     "crm.middleware.ChineseByDefaultLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "crm.middleware.RejectMalformedParametersMiddleware",
@@ -118,7 +119,9 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "crm.User"
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# crm.auth.UserBackend is ModelBackend with the per-request user lookup also loading the street and department
+# every page's header names (sessions signed in under the plain ModelBackend sign in again once).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "crm.auth.UserBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -138,7 +141,11 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True  # failed logins kept after a lockout is r
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout rather than absolute
+# Idle timeout rather than absolute: a signed-in user's session is saved again (its expiry pushed back by
+# SESSION_COOKIE_AGE) when they use it SESSION_RENEW_SECONDS or more after the last save — not on every request,
+# which was one UPDATE and commit per page view (crm.middleware.IdleSessionRenewalMiddleware).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = env.int("SESSION_RENEW_SECONDS", default=300)
 
 # --- I18n -----------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("autocomplete/", views.autocomplete, name="autocomplete"),
     path("new/", views.enterprise_edit, name="create"),
     path("<int:pk>/", views.enterprise_detail, name="detail"),
+    path("<int:pk>/history/", views.enterprise_history, name="history"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
     path("<int:pk>/classifications/new/", views.classification_add, name="classification_add"),
     path("classifications/<int:pk>/end/", views.classification_end, name="classification_end"),

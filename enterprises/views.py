@@ -151,6 +151,16 @@ def enterprise_detail(request, pk: int):
     return render(request, "enterprises/detail.html", ctx)
 
 
+@role_required(*OFFICE_ROLES)
+def enterprise_history(request, pk: int):
+    """The 360° page's 变更记录, read when the user opens that section (htmx), or as a page of its own."""
+    ent = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk)
+    ctx = {"e": ent, "history": selectors.change_history(ent)}
+    if request.headers.get("HX-Request"):
+        return render(request, "enterprises/_history.html", ctx)
+    return render(request, "enterprises/history.html", ctx)
+
+
 @role_required(*EDIT_ROLES)
 def enterprise_edit(request, pk: int | None = None):
     ent = get_object_or_404(Enterprise.objects.visible_to(request.user), pk=pk) if pk else None

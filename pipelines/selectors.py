@@ -159,7 +159,9 @@ def rate_status(actual: Decimal, target: Decimal, elapsed: float) -> str:
     return "on_track" if actual >= target - 1 else "behind"
 
 
-def progress(target: Target, today: dt.date, *, with_periods: bool = False) -> TargetProgress:
+def progress(target: Target, today: dt.date, *, with_periods: bool = False,
+             snapshots: list[TargetSnapshot] | None = None) -> TargetProgress:
+    """`snapshots`: the target's snapshots by period start, when the caller read several targets' in one query."""
     metric = METRICS.get(target.metric)
     start, end = dt.date(target.year, 1, 1), min(dt.date(target.year, 12, 31), today)
     if metric is None or metric.manual:
@@ -177,7 +179,8 @@ def progress(target: Target, today: dt.date, *, with_periods: bool = False) -> T
     if metric is not None and metric.rate:
         item.status = rate_status(actual, target.target_value, elapsed)
     if with_periods:
-        snaps = TargetSnapshot.objects.filter(target=target).order_by("period_start")
+        snaps = snapshots if snapshots is not None else (
+            TargetSnapshot.objects.filter(target=target).order_by("period_start"))
         cumulative = Decimal(0)
         for snap in snaps:
             row = {"label": snap.period_label, "value": snap.value, "corrected": snap.corrected_value,
@@ -214,8 +217,11 @@ def dashboard(user: User, year: int, street_id: int | None = None, today: dt.dat
     def key(t):
         return (t.street_id, order.index(t.metric) if t.metric in order else 99, str(t.scope_label))
 
-    street_rows = [progress(t, today, with_periods=True) for t in sorted(targets, key=key)
-                   if t.scope_kind == ScopeKind.STREET]
+    street_targets = [t for t in sorted(targets, key=key) if t.scope_kind == ScopeKind.STREET]
+    snapshots: dict[int, list[TargetSnapshot]] = {t.pk: [] for t in street_targets}
+    for snap in TargetSnapshot.objects.filter(target__in=street_targets).order_by("target_id", "period_start"):
+        snapshots[snap.target_id].append(snap)  # one query for every street target's periods
+    street_rows = [progress(t, today, with_periods=True, snapshots=snapshots[t.pk]) for t in street_targets]
     team_rows = [progress(t, today) for t in sorted(targets, key=key) if t.scope_kind == ScopeKind.TEAM]
     officer_rows = [progress(t, today) for t in sorted(targets, key=key) if t.scope_kind == ScopeKind.OFFICER]
     return {"year": year, "today": today, "elapsed": year_elapsed(year, today), "street_rows": street_rows,

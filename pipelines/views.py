@@ -374,7 +374,8 @@ def dashboard(request):
     street_id = _street_id(request)
     data = selectors.dashboard(request.user, year, street_id)
     return render(request, "pipelines/dashboard.html", {
-        **data, "street": Street.objects.get(pk=street_id), "streets": visible_streets(request.user),
+        **data, "streets": visible_streets(request.user),
+        "street": request.user.street if request.user.street_id == street_id else Street.objects.get(pk=street_id),
         "chart": selectors.chart_data(data["street_rows"]), "can_manage": user_has_role(request.user, MANAGE),
         "year_choices": selectors.target_years(request.user, year),
     })

@@ -34,7 +34,6 @@ def enterprise_detail(enterprise: Enterprise, user: User) -> dict[str, Any]:
     on = today()
     classifications = list(enterprise.classifications.all())
     liaisons = list(enterprise.liaisons.select_related("officer").order_by("end_date", "team_role", "-start_date"))
-    history = _change_history(enterprise)
     return {
         "classifications": classifications,
         "current_classifications": [c for c in classifications if c.holds_on(on)],
@@ -47,11 +46,12 @@ def enterprise_detail(enterprise: Enterprise, user: User) -> dict[str, Any]:
         "contacts": list(enterprise.contacts.all()),
         # Appeals, projects, …: each app registers its section in crm.registry from AppConfig.ready().
         "sections": registry.enterprise_sections_for(enterprise, user),
-        "history": history,
+        # The change history (change_history) is read when the user opens its section: six queries and a diff of
+        # up to 200 history rows per source that most views of the page never look at.
     }
 
 
-def _change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, Any]]:
+def change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, Any]]:
     """Who changed what and when: the firm itself, its contacts, classifications, figures and liaisons.
 
     Each source's recent records are diffed against the previous record of the same row in memory (simple_history's
@@ -65,7 +65,9 @@ def _change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, A
         (enterprise.contacts.model.history.filter(enterprise_id=enterprise.pk), "联系人"),
     ]
     for qs, label in sources:
-        records = list(qs.select_related("history_user").order_by("-history_date", "-history_id")[: limit * 4])
+        related = ["history_user"] + [f.name for f in qs.model.instance_type._meta.concrete_fields
+                                      if f.is_relation and f.name != "enterprise" and f.name in _NAMED_RELATIONS]
+        records = list(qs.select_related(*related).order_by("-history_date", "-history_id")[: limit * 4])
         previous: dict[int, Any] = {}
         for record in reversed(records):  # oldest first, so each record meets its predecessor
             changes = []
@@ -82,7 +84,8 @@ def _change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, A
                 continue  # a save that changed nothing visible
             entries.append({
                 "when": record.history_date, "who": record.history_user, "what": label,
-                "type": {"+": "新增", "~": "修改", "-": "删除"}[record.history_type], "object": str(record),
+                "type": {"+": "新增", "~": "修改", "-": "删除"}[record.history_type],
+                "object": _record_text(record, enterprise),
                 "changes": changes,
             })
     # Other apps' audit of the firm (name-list imports write in bulk SQL, bypassing simple_history).
@@ -91,3 +94,25 @@ def _change_history(enterprise: Enterprise, limit: int = 50) -> list[dict[str, A
     return entries[:limit]
 
 
+
+
+# Relations a history row's text names (LiaisonAssignment's str names its officer): loaded with the rows.
+_NAMED_RELATIONS = ("officer",)
+
+
+def _record_text(record, enterprise: Enterprise) -> str:
+    """What a history row was, as its model's str() says it, without a query per row: simple_history's own str()
+    ("… as of <date>", in English) rebuilds the instance, reads the fields the history leaves out from the live row
+    (one query each) and follows its foreign keys (one more each). Here the instance is built from the history row
+    alone, its firm is the page's firm and the other relations it names were loaded with the rows."""
+    model = record.instance_type
+    fields = model._meta.concrete_fields
+    instance = model(**{f.attname: getattr(record, f.attname) for f in fields if hasattr(record, f.attname)})
+    for f in fields:
+        if not f.is_relation:
+            continue
+        if f.related_model is Enterprise and getattr(instance, f.attname) == enterprise.pk:
+            setattr(instance, f.name, enterprise)
+        elif f.name in record._state.fields_cache:
+            setattr(instance, f.name, record._state.fields_cache[f.name])
+    return str(instance)

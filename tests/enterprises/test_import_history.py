@@ -29,7 +29,7 @@ def test_import_changes_show_on_the_enterprise_page(tmp_path, street, manager):
 
     client = Client()
     client.force_login(manager)
-    body = client.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    body = client.get(reverse("enterprises:history", args=[firm.pk])).content.decode()
     assert "名录导入" in body
     assert "四上名录2025-修订.csv" in body
     assert "1000" in body and "2500" in body

@@ -390,3 +390,23 @@ def test_the_firm_page_explanation_agrees_with_the_set_matching(firms, tree):
 def _facts_of(firm):
     return Enterprise.objects.select_related("industry", "street", "community", "park").prefetch_related(
         "classifications", "figures").get(pk=firm.pk)
+
+
+@pytest.mark.django_db
+def test_the_firm_page_compiles_a_rule_set_once_and_a_changed_rule_again(monkeypatch):
+    """The 360° page's policy section (issue 17, capacity): the statement for a set of rules is built once per
+    process and day, then only the firm changes; a changed rule is a new statement, never a stale answer."""
+    street = StreetFactory(code="440311006")
+    small = EnterpriseFactory(street=street)
+    big = EnterpriseFactory(street=street)
+    FigureFactory(enterprise=big, year=2024, revenue=5000)
+    policy = PolicyFactory(rules={"all": [{"figure": {"field": "revenue", "year": 2024, "min": 2000}}]})
+    built = []
+    real = R.leaf_annotations
+    monkeypatch.setattr(R, "leaf_annotations", lambda *a, **kw: built.append(1) or real(*a, **kw))
+    on = ON + dt.timedelta(days=1)  # a day no other test compiled these rules for
+    assert [explain(firm, [policy], on=on)[0].qualifies for firm in (small, big, small, big)] == [False, True] * 2
+    assert len(built) == 1
+    policy.rules = {"all": [{"figure": {"field": "revenue", "year": 2024, "min": 9000}}]}
+    assert [explain(firm, [policy], on=on)[0].qualifies for firm in (small, big)] == [False, False]
+    assert len(built) == 2

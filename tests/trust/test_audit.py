@@ -258,8 +258,11 @@ def test_a_change_is_visible_on_the_records_page_with_who_and_before_after(clien
     firm.name = "深圳市新名称科技有限公司"
     firm._history_user = statistician
     firm.save()
-    body = client_for(manager).get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
-    assert "变更记录" in body
+    c = client_for(manager)
+    body = c.get(reverse("enterprises:detail", args=[firm.pk])).content.decode()
+    history = reverse("enterprises:history", args=[firm.pk])
+    assert "变更记录" in body and f'hx-get="{history}"' in body  # the section loads its records when opened
+    body = c.get(history).content.decode()
     assert "深圳市旧名称科技有限公司" in body and statistician.display_name in body
 
 

@@ -69,6 +69,7 @@ URL_RULES: dict[str, Rule] = {
     "enterprises:autocomplete":     Rule("enterprise", "search", query=SEARCH),
     "enterprises:export":           Rule("enterprise", "export", query=SEARCH),
     "enterprises:detail":           Rule("enterprise", "read"),
+    "enterprises:history":          Rule("enterprise", "read"),
     "enterprises:edit":             Rule("enterprise", "edit"),
     "enterprises:create":           Rule("enterprise_form", "create"),
     "enterprises:visit_list":       Rule("visit", "list"),

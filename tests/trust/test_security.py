@@ -73,7 +73,7 @@ def _production_settings() -> dict:
         "for k in ['SESSION_COOKIE_SECURE','CSRF_COOKIE_SECURE','SESSION_COOKIE_HTTPONLY','CSRF_COOKIE_HTTPONLY',"
         "'SESSION_COOKIE_AGE','SESSION_EXPIRE_AT_BROWSER_CLOSE','SESSION_SAVE_EVERY_REQUEST','SECURE_SSL_REDIRECT',"
         "'SECURE_HSTS_SECONDS','SESSION_COOKIE_SAMESITE','CSRF_COOKIE_SAMESITE','AXES_FAILURE_LIMIT',"
-        "'AXES_ENABLE_ACCESS_FAILURE_LOG','DEBUG']}))"
+        "'AXES_ENABLE_ACCESS_FAILURE_LOG','DEBUG','SESSION_RENEW_SECONDS','MIDDLEWARE']}))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings", "DEBUG": "0", "ALLOWED_HOSTS": "crm.example.gov.cn",
            "SECRET_KEY": "a-production-like-secret-key-with-enough-length-and-entropy-0987654321",
@@ -91,7 +91,9 @@ def test_production_cookies_are_secure_http_only_and_sessions_time_out():
     assert s["CSRF_COOKIE_HTTPONLY"]
     assert s["SESSION_COOKIE_SAMESITE"] in ("Lax", "Strict") and s["CSRF_COOKIE_SAMESITE"] in ("Lax", "Strict")
     assert 0 < s["SESSION_COOKIE_AGE"] <= 8 * 3600 and s["SESSION_EXPIRE_AT_BROWSER_CLOSE"]
-    assert s["SESSION_SAVE_EVERY_REQUEST"]  # idle timeout, renewed while the user works
+    # Idle timeout, renewed while the user works: every few minutes of use, not by a write on every request.
+    assert s["SESSION_SAVE_EVERY_REQUEST"] or (
+        "crm.middleware.IdleSessionRenewalMiddleware" in s["MIDDLEWARE"] and 0 < s["SESSION_RENEW_SECONDS"] <= 900)
     assert s["SECURE_SSL_REDIRECT"] and s["SECURE_HSTS_SECONDS"] >= 31536000
     assert 0 < s["AXES_FAILURE_LIMIT"] <= 10 and s["AXES_ENABLE_ACCESS_FAILURE_LOG"]
 
