@@ -32,9 +32,9 @@ class MatchmakingConfig(AppConfig):
         # The 产品信息名录 is imported through the name-list pipeline (upload, preview, history, the command).
         kinds.register(ListKind.PRODUCTS, kinds.KindSpec(
             import_roles=PRODUCT_IMPORT_ROLES, view_roles=(*PRODUCT_IMPORT_ROLES, Role.DISTRICT), options=(),
-            unit=str(_("产品")),
-            columns="必需：统一社会信用代码（或企业名称）、产品名称。可选：行业代码（GB/T 4754）、产业链环节、产品描述、产能、"
-                    "主要客户行业、资质认证；采购、融资、招聘需求列",
+            unit="产品",
+            columns=_("必需：统一社会信用代码（或企业名称）、产品名称。可选：行业代码（GB/T 4754）、产业链环节、产品描述、产能、"
+                    "主要客户行业、资质认证；采购、融资、招聘需求列"),
         ), ProductsHandler)
         # A visit's 采购/融资/用工 topic records a need (inside the visit's transaction).
         from .services import VisitNeeds

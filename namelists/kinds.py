@@ -13,6 +13,8 @@ A `KindImport` subclass writes two methods:
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+
 import io
 from dataclasses import dataclass, field
 from typing import Callable
@@ -56,16 +58,26 @@ class KindSpec:
 
 
 SPECS: dict[str, KindSpec] = {
-    "sishang": KindSpec(columns="必需：统一社会信用代码；新企业还需企业名称、街道（或选择限定街道）。可选：行业代码、营业收入、"
-                                "工业总产值、从业人员、纳税额、社区、地址、法定代表人、产业集群"),
-    "zjtx": KindSpec(columns="必需：统一社会信用代码。可选：级别/类型（小巨人、创新型、省级）、企业名称、街道及年度数据列"),
-    "gaoxin": KindSpec(columns="必需：统一社会信用代码。可选：证书编号、发证日期、企业名称、街道"),
-    "listed": KindSpec(columns="必需：统一社会信用代码。可选：股票代码、交易所、上市日期、企业名称、街道"),
-    "preipo": KindSpec(columns="必需：统一社会信用代码。可选：企业名称、街道"),
-    "monthly": KindSpec(columns="每个专业一张工作表。必需：统一社会信用代码、本年累计（或“1—N月”）；可选：本月、上年同期累计、"
-                                "增速(%)、单位名称、街道、社区。标题写明“20XX年1—N月”或选择月份",
+    "sishang": KindSpec(columns=gettext_lazy("必需：统一社会信用代码；新企业还需企业名称、街道（或选择限定街道）。可选：行业代码、营业收入、"
+                                "工业总产值、从业人员、纳税额、社区、地址、法定代表人、产业集群")),
+    "zjtx": KindSpec(columns=gettext_lazy("必需：统一社会信用代码。可选：级别/类型（小巨人、创新型、省级）、企业名称、街道及年度数据列")),
+    "gaoxin": KindSpec(columns=gettext_lazy("必需：统一社会信用代码。可选：证书编号、发证日期、企业名称、街道")),
+    "listed": KindSpec(columns=gettext_lazy("必需：统一社会信用代码。可选：股票代码、交易所、上市日期、企业名称、街道")),
+    "preipo": KindSpec(columns=gettext_lazy("必需：统一社会信用代码。可选：企业名称、街道")),
+    "monthly": KindSpec(columns=gettext_lazy("每个专业一张工作表。必需：统一社会信用代码、本年累计（或“1—N月”）；可选：本月、上年同期累计、"
+                                "增速(%)、单位名称、街道、社区。标题写明“20XX年1—N月”或选择月份"),
                         options=("month",), unit="数据"),
 }
+
+
+# What one row is (KindSpec.unit), kept as the Chinese key the templates compare; shown through unit_label().
+UNIT_LABELS = (pgettext_lazy("import unit", "企业"), pgettext_lazy("import unit", "数据"),
+               pgettext_lazy("import unit", "园区楼宇"), pgettext_lazy("import unit", "项目"),
+               pgettext_lazy("import unit", "政策兑现"), pgettext_lazy("import unit", "产品"))
+
+
+def unit_label(unit: str) -> str:
+    return pgettext("import unit", unit)
 
 
 def spec(kind: str) -> KindSpec:

@@ -114,6 +114,7 @@ def detail(request, pk: int):
         "preview_updated": selectors.preview_changes(batch),
         # What one row is for this kind (企业, 数据, 园区楼宇, 项目 …): the cards say "新建企业" only for firms.
         "unit": (counts.get("unit") or kind_spec.unit),
+        "unit_label": kinds.unit_label(counts.get("unit") or kind_spec.unit),
         "auto_columns": kinds.auto_columns(batch.list_kind),
         "option_note": kinds.option_note(batch),
         "commit_blocked": kinds.commit_blocked(batch),

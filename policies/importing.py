@@ -8,6 +8,8 @@ and name by the name-list synonyms. `PaymentImport` keeps the lists imported bef
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -288,7 +290,7 @@ def register_kind() -> None:
 
     register("policy_outcomes", KindSpec(
         import_roles=IMPORT_ROLES, view_roles=tuple(r for r in VIEW_ROLES if r in IMPORT_ROLES),
-        columns="必需：统一社会信用代码；可选：企业名称、金额（万元，兑现名单必需）、日期、审批结果、未获批原因。"
-                "须选择政策和名单类型（获批/兑现）；错误行不导入",
+        columns=gettext_lazy("必需：统一社会信用代码；可选：企业名称、金额（万元，兑现名单必需）、日期、审批结果、未获批原因。"
+                "须选择政策和名单类型（获批/兑现）；错误行不导入"),
         options=("policy", "outcome"), unit="政策兑现", fields=_policy_fields,
     ), PolicyOutcomeImport())

@@ -13,6 +13,8 @@ the error report list every row to fix). Registered in SpaceConfig.ready().
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 import datetime as dt
 from decimal import Decimal
 
@@ -364,13 +366,13 @@ class FaiMonthlyImport(KindImport):
 def register_kinds() -> None:
     register(ListKind.PARKS, KindSpec(
         import_roles=ACTION_ROLES["edit_park"], view_roles=READ_ROLES,
-        columns="必需：园区名称（或楼宇名称）及至少一列台账信息。可选：类型、地址、业主/运营方、经度、纬度、占地面积、"
-                "建筑面积、主导产业、纳管状态、纳管面积、统租面积、经济微单元。按“街道+名称”更新，空白单元格保留原值",
-        options=("street",), unit="园区楼宇", next_url="space:park_map", next_label="在产业地图上核对位置",
+        columns=gettext_lazy("必需：园区名称（或楼宇名称）及至少一列台账信息。可选：类型、地址、业主/运营方、经度、纬度、占地面积、"
+                "建筑面积、主导产业、纳管状态、纳管面积、统租面积、经济微单元。按“街道+名称”更新，空白单元格保留原值"),
+        options=("street",), unit="园区楼宇", next_url="space:park_map", next_label=gettext_lazy("在产业地图上核对位置"),
     ), ParkImport())
     register(ListKind.FAI_MONTHLY, KindSpec(
         import_roles=ACTION_ROLES["import_investment"], view_roles=READ_ROLES,
-        columns="必需：项目代码、本月完成投资（万元）；可选：项目名称。须选择月份；项目须已在本街道固投项目库中。"
-                "重新导入同一月份将整体替换本街道该月数据",
-        options=("street", "month"), unit="项目", next_url="space:investment_list", next_label="查看进度滞后的项目",
+        columns=gettext_lazy("必需：项目代码、本月完成投资（万元）；可选：项目名称。须选择月份；项目须已在本街道固投项目库中。"
+                "重新导入同一月份将整体替换本街道该月数据"),
+        options=("street", "month"), unit="项目", next_url="space:investment_list", next_label=gettext_lazy("查看进度滞后的项目"),
     ), FaiMonthlyImport())

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.models.bilingual import pick_name
+
 from crm.permissions import check_role
 from enterprises.models import Park
 from space import selectors
@@ -184,7 +186,7 @@ def park_map(request):
     ]
     label = MAP_MEASURES[measure]
     if measure == "cluster":
-        label = _("%(cluster)s企业数") % {"cluster": cluster.name} if cluster else label
+        label = _("%(cluster)s企业数") % {"cluster": pick_name(cluster.name, cluster.name_en)} if cluster else label
     outline = (MapOutline.objects.filter(Q(street_id=request.user.street_id) | Q(street__isnull=True))
                .order_by("street_id", "-uploaded_at").first() if request.user.street_id
                else MapOutline.objects.filter(street__isnull=True).first())

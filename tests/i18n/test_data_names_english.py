@@ -72,7 +72,7 @@ def test_the_migrations_give_the_built_in_rows_their_english_names():
     IndustryCategory.objects.update_or_create(code="C", defaults={"name": "制造业", "level": "men", "section": "C",
                                                                   "name_en": ""})
     AppealCategory.objects.update_or_create(code="utilities", defaults={"name": "用水用电", "name_en": ""})
-    importlib.import_module("enterprises.migrations.0016_cluster_industry_name_en").fill(django_apps, None)
+    importlib.import_module("enterprises.migrations.0017_cluster_industry_name_en").fill(django_apps, None)
     importlib.import_module("appeals.migrations.0006_category_name_en").fill(django_apps, None)
     assert Cluster.objects.get(code="quantum").name_en == "Quantum information"
     assert IndustryCategory.objects.get(code="C").name_en == "Manufacturing"
@@ -154,8 +154,8 @@ WHOLE_PAGES = [
     ("policies:list", "manager"), ("policies:create", "manager"), ("policies:deliveries", "officer"),
     ("policies:amounts", "manager"),
     ("space:park_list", "manager"), ("space:park_map", "manager"), ("space:investment_list", "manager"),
-    ("space:renewal_list", "manager"), ("space:rule_edit", "manager"), ("space:park_import", "manager"),
-    ("space:investment_import", "manager"),
+    ("space:renewal_list", "manager"), ("space:rule_edit", "manager"),
+    ("namelists:upload", "manager"),  # where the park ledger and the 固投 report are imported
     ("matchmaking:need_list", "officer"), ("matchmaking:report", "manager"), ("matchmaking:fp_list", "admin_user"),
     ("matchmaking:fp_create", "admin_user"),
     ("economy:street", "manager"), ("economy:upload", "statistician"),

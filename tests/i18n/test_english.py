@@ -23,7 +23,7 @@ PAGES = [
     ("enterprises:coverage", "manager", "Liaison staff workload", "挂点人员负荷"),
     ("enterprises:campaign_list", "officer", "Visit campaigns", "走访活动"),
     ("namelists:index", "statistician", "Upload name list", "上传名录"),
-    ("namelists:upload", "statistician", "Upload and detect header", "上传并识别表头"),
+    ("namelists:upload", "statistician", "Upload and preview", "上传并预览"),
     ("appeals:list", "officer", "Register appeal", "登记诉求"),
     ("appeals:queue", "department_user", "Nothing to do.", "暂无待办。"),
     ("appeals:dashboard", "manager", "Appeal handling SLA dashboard", "诉求办理 SLA 看板"),

@@ -97,13 +97,13 @@ def test_departments_get_403_everywhere(client_for, batch, department_user):
     assert client.post(reverse("namelists:commit", args=[batch.pk])).status_code == 403
 
 
-def test_officers_import_the_park_ledger_only_and_never_see_a_name_list(client_for, batch, officer):
-    """Officers keep the park ledger (list kind "parks"), so they open the import pages; a name list's batch is
-    not theirs to see (404, absent from the history) nor to import."""
+def test_officers_import_the_park_ledger_and_products_only_and_never_see_a_name_list(client_for, batch, officer):
+    """Officers keep the park ledger (list kind "parks") and the product catalogue ("products"), so they open the
+    import pages; a name list's batch is not theirs to see (404, absent from the history) nor to import."""
     client = client_for(officer)
     assert "名录.csv" not in client.get(reverse("namelists:index")).content.decode()
     choices = client.get(reverse("namelists:upload")).context["form"].fields["list_kind"].choices
-    assert [k for k, _label in choices] == ["parks"]
+    assert [k for k, _label in choices] == ["parks", "products"]
     for url in (reverse("namelists:detail", args=[batch.pk]), reverse("namelists:report", args=[batch.pk])):
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("namelists:commit", args=[batch.pk])).status_code == 404

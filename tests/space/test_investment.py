@@ -166,9 +166,9 @@ def test_import_pages_flow_preview_then_confirm(projects, statistician, client_f
 def test_import_page_refused_to_officer_and_department(officer, department_user, client_for):
     assert client_for(officer).get(reverse("space:investment_import")).status_code == 403
     assert client_for(department_user).get(reverse("space:investment_list")).status_code == 403
-    # The officer's upload page offers the park ledger only, not the 固投 report.
+    # The officer's upload page offers the park ledger (and the product catalogue), not the 固投 report.
     choices = client_for(officer).get(reverse("namelists:upload")).context["form"].fields["list_kind"].choices
-    assert [k for k, _label in choices] == ["parks"]
+    assert "fai_monthly" not in [k for k, _label in choices] and "parks" in [k for k, _label in choices]
 
 
 def test_list_shows_plan_vs_completed_and_behind_schedule(projects, street, client_for):

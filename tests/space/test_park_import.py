@@ -101,7 +101,7 @@ def test_import_page_flow_and_roles(street, officer, statistician, client_for):
     assert old.status_code == 302 and old.url == reverse("namelists:upload") + "?kind=parks"
     page = client.get(old.url)
     assert page.status_code == 200 and page.context["form"]["list_kind"].value() == "parks"
-    assert [k for k, _label in page.context["form"].fields["list_kind"].choices] == ["parks"]
+    assert [k for k, _label in page.context["form"].fields["list_kind"].choices] == ["parks", "products"]
     upload = SimpleUploadedFile("l.xlsx", ledger([1, "新园", None, 113.93, 22.77, 50000, None, None, None, None]))
     response = client.post(reverse("namelists:upload"), {"file": upload, "list_kind": "parks", "street": street.pk})
     batch = ImportBatch.objects.get()
