@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 
 def _after_namelist_commit(sender, instance, **kwargs) -> None:
@@ -20,6 +20,30 @@ def _after_namelist_commit(sender, instance, **kwargs) -> None:
     transaction.on_commit(graduate)
 
 
+def _visit_changed(sender, instance, **kwargs) -> None:
+    """A visit saved or deleted through the ORM: its firm's last visit date. Bulk writers (bulk_create, COPY,
+    QuerySet.update/delete) send no signals and call enterprises.services.standing.refresh_last_visits."""
+    from enterprises.services.standing import refresh_last_visits
+
+    refresh_last_visits([instance.enterprise_id])
+
+
+def _coverage_changed(sender, instance, **kwargs) -> None:
+    """An assignment or a classification saved or deleted through the ORM: its firm's coverage flags. Bulk writers
+    call enterprises.services.standing.refresh_coverage_flags."""
+    from enterprises.services.standing import refresh_coverage_flags
+
+    refresh_coverage_flags([instance.enterprise_id])
+
+
 def connect() -> None:
+    from enterprises.models import Classification, LiaisonAssignment, Visit
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(_visit_changed, sender=Visit, dispatch_uid=f"enterprises.standing.visit.{name}")
+        for model in (LiaisonAssignment, Classification):
+            signal.connect(_coverage_changed, sender=model,
+                           dispatch_uid=f"enterprises.standing.{model.__name__}.{name}")
+
     post_save.connect(_after_namelist_commit, sender="namelists.ImportBatch",
                       dispatch_uid="enterprises.graduate_after_sishang_import")

@@ -6,3 +6,12 @@ from enterprises.services.reminders import notify_due_visits as run
 @shared_task(name="enterprises.notify_due_visits")
 def notify_due_visits() -> int:
     return run()
+
+
+@shared_task(name="enterprises.refresh_standing")
+def refresh_standing() -> int:
+    """Nightly: re-derive every firm's coverage flags for the new day (assignments and facts that start or end,
+    the new statistical year), set-based, writing only the rows that change."""
+    from enterprises.services.standing import refresh_standing as refresh
+
+    return refresh()

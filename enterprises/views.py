@@ -358,7 +358,7 @@ def problem_raise_appeal(request, pk: int):
 
 @role_required(*MANAGEMENT_ROLES)
 def coverage(request):
-    kind = request.GET.get("kind", "") if request.GET.get("kind") in Classification.Kind.values else ""
+    kind = request.GET.get("kind", "") if request.GET.get("kind") in selectors.COVERAGE_KINDS else ""
     return render(request, "enterprises/coverage.html", {
         "rows": selectors.coverage(request.user), "uncovered": selectors.uncovered_firms(request.user, kind),
         "load": selectors.officer_load(request.user), "kind": kind,

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 
 from crm.scoping import visible_streets
 from enterprises.models import Classification, Enterprise, LiaisonAssignment
-from enterprises.selectors.common import COVERAGE_KINDS, current_facts, today
+from enterprises.selectors.common import COVERAGE_KINDS, today
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -33,34 +33,47 @@ class CoverageRow:
         return 100.0 * self.covered / self.total if self.total else 100.0
 
 
-def coverage(user: User, on: dt.date | None = None) -> list[CoverageRow]:
-    """Per street and category: firms, and how many have an active liaison (the target is 100%)."""
-    on = on or today()
-    active = LiaisonAssignment.objects.active_on(on).values("enterprise_id")
+def _flag(kind: str) -> str:
+    return f"is_{kind}"
+
+
+def _coverage_any() -> Q:
+    q = Q()
+    for kind in COVERAGE_KINDS:
+        q |= Q(**{_flag(kind): True})
+    return q
+
+
+def coverage(user: User) -> list[CoverageRow]:
+    """Per street and category: firms, and how many have an active liaison today (the target is 100%).
+
+    One GROUP BY over the firms' derived standing (enterprises.services.standing), an index-only scan of
+    enterprise_coverage_idx."""
     streets = {s.pk: s for s in visible_streets(user)}
+    counts = {}
+    for kind in COVERAGE_KINDS:
+        counts[f"t_{kind}"] = Count("pk", filter=Q(**{_flag(kind): True}))
+        counts[f"c_{kind}"] = Count("pk", filter=Q(**{_flag(kind): True, "covered": True}))
+    per_street = (Enterprise.objects.visible_to(user).filter(_coverage_any()).order_by()
+                  .values("street_id").annotate(**counts))
+    by_street = {r["street_id"]: r for r in per_street}
     rows = []
     for kind in COVERAGE_KINDS:
-        firms = Enterprise.objects.visible_to(user).filter(pk__in=current_facts(kind, on).values("enterprise_id"))
-        totals = dict(firms.values_list("street_id").annotate(n=Count("pk")).order_by())
-        covered = dict(firms.filter(pk__in=active).values_list("street_id").annotate(n=Count("pk")).order_by())
-        for street_id, total in sorted(totals.items()):
-            rows.append(CoverageRow(streets.get(street_id), kind, Classification.Kind(kind).label, total,
-                                    covered.get(street_id, 0)))
+        for street_id in sorted(by_street):
+            r = by_street[street_id]
+            if r[f"t_{kind}"]:
+                rows.append(CoverageRow(streets.get(street_id), kind, Classification.Kind(kind).label,
+                                        r[f"t_{kind}"], r[f"c_{kind}"]))
     return rows
 
 
-def uncovered_firms(user: User, kind: str = "", on: dt.date | None = None, limit: int = 200) -> list[Enterprise]:
-    on = on or today()
-    kinds = [kind] if kind else list(COVERAGE_KINDS)
-    facts = Classification.objects.none()
-    q = Q()
-    for k in kinds:
-        q |= Q(pk__in=current_facts(k, on).values("enterprise_id"))
-    facts = Enterprise.objects.visible_to(user).filter(q)
-    return list(
-        facts.exclude(pk__in=LiaisonAssignment.objects.active_on(on).values("enterprise_id"))
-        .select_related("street", "community").order_by("street", "name")[:limit]
-    )
+def uncovered_firms(user: User, kind: str = "", limit: int = 200) -> list[Enterprise]:
+    """Firms of a coverage kind (any of them when `kind` is empty) with no active liaison today, by street and
+    name: an ordered scan of enterprise_uncovered_idx, stopped at `limit`."""
+    firms = Enterprise.objects.visible_to(user).filter(_coverage_any(), covered=False)
+    if kind:
+        firms = firms.filter(**{_flag(kind): True})
+    return list(firms.select_related("street", "community").order_by("street_id", "name", "pk")[:limit])
 
 
 def officer_load(user: User, on: dt.date | None = None) -> list[dict[str, Any]]:

@@ -7,11 +7,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from crm.scoping import visible_streets
-from enterprises.models import Enterprise, LiaisonAssignment, Visit, VisitCampaign, VisitProblem, VisitRule
-from enterprises.selectors.common import current_facts, today
+from enterprises.models import RULED, Enterprise, LiaisonAssignment, Visit, VisitCampaign, VisitProblem, VisitRule
+from enterprises.selectors.common import today
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -36,39 +37,41 @@ class DueFirm:
         return (today() - self.due_since).days
 
 
-def due_visits(user: User, on: dt.date | None = None, officer: User | None = None, limit: int = 500) -> list[DueFirm]:
-    """Firms whose last visit is older than their rule's interval (never visited counts as due), shortest
-    interval first. `officer` restricts to the firms that person currently serves."""
-    return due_in_streets(visible_streets(user), Enterprise.objects.visible_to(user), on=on, officer=officer,
-                          limit=limit)
+def due_visits(user: User, officer: User | None = None, limit: int = 500) -> list[DueFirm]:
+    """Firms whose last visit is older than their rule's interval (never visited counts as due), most overdue
+    first. `officer` restricts to the firms that person currently serves."""
+    return due_in_streets(visible_streets(user), Enterprise.objects.visible_to(user), officer=officer, limit=limit)
 
 
-def due_in_streets(streets, firms: QuerySet[Enterprise], *, on: dt.date | None = None, officer: User | None = None,
+def due_in_streets(streets, firms: QuerySet[Enterprise], *, officer: User | None = None,
                    limit: int = 500) -> list[DueFirm]:
-    """The rule sweep behind due_visits, also used by the reminder job (which has no user to scope by)."""
-    on = on or today()
+    """The rule sweep behind due_visits, also used by the reminder job (which has no user to scope by).
+
+    Reads the firms' derived standing (enterprises.services.standing: last_visit_on, covered, is_<kind>), so each
+    street and rule is two ordered index scans stopped at `limit`: the visited firms by last visit
+    (enterprise_due_idx) and the never-visited ones by creation (enterprise_never_visited_idx)."""
+    on = today()
     result: dict[int, DueFirm] = {}
     active = LiaisonAssignment.objects.active_on(on)
+    mine = active.filter(officer=officer).values("enterprise_id") if officer is not None else None
     for street in streets:
         rules = rules_for(street.pk)
         for kind, rule in sorted(rules.items(), key=lambda kv: kv[1].min_interval_days):
-            base = firms.filter(street=street, status=Enterprise.Status.ACTIVE)
-            if kind == VisitRule.ASSIGNED:
-                base = base.filter(pk__in=active.values("enterprise_id"))
-            else:
-                base = base.filter(pk__in=current_facts(kind, on).values("enterprise_id"))
-            if officer is not None:
-                base = base.filter(pk__in=active.filter(officer=officer).values("enterprise_id"))
-            cutoff = on - dt.timedelta(days=rule.min_interval_days)
-            recent = Visit.objects.filter(enterprise_id=OuterRef("pk"), date__gt=cutoff)
-            last = Visit.objects.filter(enterprise_id=OuterRef("pk")).order_by("-date").values("date")[:1]
-            due = base.exclude(Exists(recent)).annotate(last=Subquery(last)).select_related("street", "community")
-            for ent in due[:limit]:
+            flag = "covered" if kind == VisitRule.ASSIGNED else f"is_{kind}"
+            base = firms.filter(RULED, street=street, **{flag: True})
+            if mine is not None:
+                base = base.filter(pk__in=mine)
+            interval = dt.timedelta(days=rule.min_interval_days)
+            base = base.select_related("street", "community")
+            visited = base.filter(last_visit_on__lte=on - interval).order_by("last_visit_on", "pk")[:limit]
+            never = base.filter(last_visit_on__isnull=True).order_by("created_at", "pk")[:limit]
+            for ent in [*visited, *never]:
                 if ent.pk in result:
                     result[ent.pk].reasons.append(rule.get_kind_display())
                     continue
-                since = (ent.last + dt.timedelta(days=rule.min_interval_days)) if ent.last else ent.created_at.date()
-                result[ent.pk] = DueFirm(ent, rule.min_interval_days, ent.last, min(since, on),
+                last = ent.last_visit_on
+                since = (last + interval) if last else timezone.localtime(ent.created_at).date()
+                result[ent.pk] = DueFirm(ent, rule.min_interval_days, last, min(since, on),
                                          [str(rule.get_kind_display())])
     firms = sorted(result.values(), key=lambda d: (d.due_since, d.enterprise.name))[:limit]
     by_firm = defaultdict(list)

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from crm.permissions import LIAISON_ROLES
 from enterprises.models import Classification, Enterprise, LiaisonAssignment
+from enterprises.services.standing import deferred, refresh_coverage_flags
 
 if TYPE_CHECKING:
     from crm.models import Community, User
@@ -66,10 +67,11 @@ def assign(
     ended = 0
     if replace:
         others = list(open_rows.exclude(officer=officer).select_for_update())
-        for row in others:
-            row.end_date = max(row.start_date, start - dt.timedelta(days=1))
-            row._history_user = actor
-            row.save(update_fields=["end_date"])
+        with deferred():  # one set-based refresh for the hand-over, not one per row
+            for row in others:
+                row.end_date = max(row.start_date, start - dt.timedelta(days=1))
+                row._history_user = actor
+                row.save(update_fields=["end_date"])
         ended = len(others)
     new_rows = [
         LiaisonAssignment(enterprise_id=pk, officer=officer, team_role=team_role, start_date=start, note=note,
@@ -78,6 +80,7 @@ def assign(
         if pk not in already
     ]
     bulk_create_with_history(new_rows, LiaisonAssignment, batch_size=1000, default_user=actor)
+    refresh_coverage_flags(ids)  # bulk_create sends no signals
     return AssignResult(created=len(new_rows), already=len(already), ended=ended)
 
 
