@@ -135,10 +135,6 @@ class Park(models.Model):
 
 #: Firms that a coverage kind concerns (四上, 专精特新, 规下抽样, 培育库: enterprises.selectors.common.COVERAGE_KINDS).
 COVERAGE_ANY = Q(is_sishang=True) | Q(is_zjtx=True) | Q(is_sampled=True) | Q(is_pool=True)
-#: Firms that a visit rule can concern: active, with a liaison or a current classification of any kind.
-RULED = Q(status="active") & (Q(covered=True) | Q(is_sishang=True) | Q(is_zjtx=True) | Q(is_gaoxin=True)
-                              | Q(is_listed=True) | Q(is_preipo=True) | Q(is_sampled=True) | Q(is_pool=True))
-
 
 class EnterpriseQuerySet(ScopedQuerySet):
     street_field = "street"
@@ -241,11 +237,13 @@ class Enterprise(models.Model):
             # Uncovered firms of a street in name order.
             models.Index(fields=["street", "name"], condition=COVERAGE_ANY & Q(covered=False),
                          name="enterprise_uncovered_idx"),
-            # Due visits: firms some rule concerns, by last visit (visited ones) or by creation (never visited).
-            models.Index(fields=["street", "last_visit_on"], condition=RULED & Q(last_visit_on__isnull=False),
-                         name="enterprise_due_idx"),
-            models.Index(fields=["street", "created_at"], condition=RULED & Q(last_visit_on__isnull=True),
-                         name="enterprise_never_visited_idx"),
+            # Due visits, one partial index per rule kind (a visit rule concerns firms with a liaison or of one
+            # kind): that kind's active firms of a street by last visit, never-visited ones (NULL) last. A firm is
+            # in the few of them its flags select, so a write touches only those.
+            *(models.Index(fields=["street", "last_visit_on"], condition=Q(status="active", **{flag: True}),
+                           name=f"enterprise_due_{flag}_idx")
+              for flag in ("covered", "is_sishang", "is_zjtx", "is_gaoxin", "is_listed", "is_preipo", "is_sampled",
+                           "is_pool")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["uscc"], opclasses=["varchar_pattern_ops"], name="enterprise_uscc_key"),

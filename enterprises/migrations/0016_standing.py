@@ -89,20 +89,4 @@ class Migration(migrations.Migration):
             field=models.DateField(blank=True, editable=False, null=True, verbose_name='最近走访日期'),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
-        migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(condition=models.Q(('is_sishang', True), ('is_zjtx', True), ('is_sampled', True), ('is_pool', True), _connector='OR'), fields=['street', 'covered', 'is_sishang', 'is_zjtx', 'is_sampled', 'is_pool'], name='enterprise_coverage_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(condition=models.Q(models.Q(('is_sishang', True), ('is_zjtx', True), ('is_sampled', True), ('is_pool', True), _connector='OR'), ('covered', False)), fields=['street', 'name'], name='enterprise_uncovered_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(condition=models.Q(('status', 'active'), models.Q(('covered', True), ('is_sishang', True), ('is_zjtx', True), ('is_gaoxin', True), ('is_listed', True), ('is_preipo', True), ('is_sampled', True), ('is_pool', True), _connector='OR'), ('last_visit_on__isnull', False)), fields=['street', 'last_visit_on'], name='enterprise_due_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(condition=models.Q(('status', 'active'), models.Q(('covered', True), ('is_sishang', True), ('is_zjtx', True), ('is_gaoxin', True), ('is_listed', True), ('is_preipo', True), ('is_sampled', True), ('is_pool', True), _connector='OR'), ('last_visit_on__isnull', True)), fields=['street', 'created_at'], name='enterprise_never_visited_idx'),
-        ),
     ]
