@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Count, Q
 
-from crm.scoping import visible_streets
+from crm.models import Role, User
+from crm.scoping import sees_all_streets, visible_streets
 from enterprises.models import Classification, Enterprise, LiaisonAssignment
 from enterprises.selectors.common import COVERAGE_KINDS, today
 
-if TYPE_CHECKING:
-    from crm.models import User
 
 
 @dataclass
@@ -76,17 +75,27 @@ def uncovered_firms(user: User, kind: str = "", limit: int = 200) -> list[Enterp
 
 
 def officer_load(user: User, on: dt.date | None = None) -> list[dict[str, Any]]:
-    """Who carries how many firms (active assignments), heaviest first."""
+    """Who carries how many firms (active assignments), heaviest first.
+
+    An officer bound to a street serves only that street's firms (enterprises.services.liaison._check_officer), so
+    a street's load is counted from its officers' assignments alone (liaison_officer_idx), without joining every
+    firm of the street; only district-wide officers' assignments are scoped through their firms."""
     on = on or today()
-    rows = (
-        LiaisonAssignment.objects.visible_to(user).active_on(on)
-        .values("officer_id", "officer__username", "officer__last_name", "officer__first_name")
-        .annotate(firms=Count("enterprise_id", distinct=True)).order_by("-firms", "officer__username")
-    )
-    return [
-        {"officer_id": r["officer_id"], "name": f"{r['officer__last_name']}{r['officer__first_name']}" or
-         r["officer__username"], "firms": r["firms"]}
-        for r in rows
-    ]
-
-
+    active = LiaisonAssignment.objects.active_on(on).order_by()
+    scoped = active.visible_to(user)
+    if user.is_active and user.street_id and user.role != Role.DEPARTMENT and not sees_all_streets(user):
+        parts = [active.filter(officer__in=User.objects.filter(street_id=user.street_id).values("pk")),
+                 scoped.filter(officer__street__isnull=True)]
+    else:
+        parts = [scoped]
+    counts: dict[int, int] = {}
+    for part in parts:
+        for officer_id, n in part.values_list("officer_id").annotate(n=Count("enterprise_id", distinct=True)):
+            counts[officer_id] = counts.get(officer_id, 0) + n
+    people = User.objects.in_bulk(list(counts))
+    rows = [{"officer_id": pk, "name": f"{people[pk].last_name}{people[pk].first_name}" or people[pk].username,
+             "firms": n, "_username": people[pk].username} for pk, n in counts.items()]
+    rows.sort(key=lambda r: (-r["firms"], r["_username"]))
+    for r in rows:
+        del r["_username"]
+    return rows
