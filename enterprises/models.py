@@ -205,6 +205,9 @@ class Enterprise(models.Model):
     # today, ClassificationQuerySet.current), after every write that changes them, and re-derives the date-bound
     # ones nightly (an assignment or a fact that starts or ends that day, the new statistical year).
     last_visit_on = models.DateField(_("最近走访日期"), null=True, blank=True, editable=False)
+    # Different people who visited in the 30 days up to today (减少扰企): a prefilter for over_visited, which
+    # recounts the candidates from the visits themselves.
+    visitors_30d = models.PositiveSmallIntegerField(_("近30天走访人数"), default=0, db_default=0, editable=False)
     covered = models.BooleanField(_("有挂点人员"), default=False, db_default=False, editable=False)
     is_sishang = models.BooleanField(_("当前四上企业"), default=False, db_default=False, editable=False)
     is_zjtx = models.BooleanField(_("当前专精特新"), default=False, db_default=False, editable=False)
@@ -215,7 +218,7 @@ class Enterprise(models.Model):
     is_pool = models.BooleanField(_("当前培育库"), default=False, db_default=False, editable=False)
 
     #: The derived columns above: Enterprise.save() leaves them alone on an update.
-    DERIVED_FIELDS = ("last_visit_on", "covered", "is_sishang", "is_zjtx", "is_gaoxin", "is_listed", "is_preipo",
+    DERIVED_FIELDS = ("last_visit_on", "visitors_30d", "covered", "is_sishang", "is_zjtx", "is_gaoxin", "is_listed", "is_preipo",
                       "is_sampled", "is_pool")
 
     objects = EnterpriseQuerySet.as_manager()
@@ -240,6 +243,9 @@ class Enterprise(models.Model):
             # Due visits, one partial index per rule kind (a visit rule concerns firms with a liaison or of one
             # kind): that kind's active firms of a street by last visit, never-visited ones (NULL) last. A firm is
             # in the few of them its flags select, so a write touches only those.
+            # Firms visited by two or more people in the last 30 days (the candidates of 减少扰企).
+            models.Index(fields=["street", "visitors_30d"], condition=Q(visitors_30d__gte=2),
+                         name="enterprise_visitors_30d_idx"),
             *(models.Index(fields=["street", "last_visit_on"], condition=Q(status="active", **{flag: True}),
                            name=f"enterprise_due_{flag}_idx")
               for flag in ("covered", "is_sishang", "is_zjtx", "is_gaoxin", "is_listed", "is_preipo", "is_sampled",

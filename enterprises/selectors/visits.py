@@ -118,17 +118,23 @@ def over_visited(user: User, on: dt.date | None = None, limit: int = 200,
     on = on or today()
     since = on - dt.timedelta(days=30)
     through = Visit.officers.through
-    window = Visit.objects.visible_to(user).filter(date__gt=since, date__lte=on)
-    if firm is not None:
-        window = window.filter(enterprise=firm)
-    counts = (
-        through.objects.filter(visit__in=window).values("visit__enterprise_id")
-        .annotate(visitors=Count("user_id", distinct=True), visits=Count("visit_id", distinct=True))
-    )
     floor = VisitRule.objects.filter(is_active=True).order_by("max_visitors_30d").values_list(
         "max_visitors_30d", flat=True).first()
     if floor is None:
         return []
+    window = Visit.objects.visible_to(user).filter(date__gt=since, date__lte=on)
+    if firm is not None:
+        window = window.filter(enterprise=firm)
+    elif on == today():
+        # Today's candidates from the firms' derived 30-day visitor count (enterprise_visitors_30d_idx), recounted
+        # from the visits themselves below.
+        candidates = list(Enterprise.objects.visible_to(user).filter(visitors_30d__gt=floor)
+                          .order_by().values_list("pk", flat=True)[:5000])
+        window = window.filter(enterprise_id__in=candidates)
+    counts = (
+        through.objects.filter(visit__in=window).values("visit__enterprise_id")
+        .annotate(visitors=Count("user_id", distinct=True), visits=Count("visit_id", distinct=True))
+    )
     counts = counts.filter(visitors__gt=floor).order_by("-visitors")[:limit]
     stats = {c["visit__enterprise_id"]: c for c in counts}
     firms = Enterprise.objects.filter(pk__in=stats).select_related("street")

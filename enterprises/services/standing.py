@@ -21,7 +21,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from enterprises.models import Classification, Enterprise, LiaisonAssignment, Visit
@@ -95,24 +96,38 @@ def refresh_coverage_flags(enterprise_ids: Ids = None, on: dt.date | None = None
     return changed
 
 
-def refresh_last_visits(enterprise_ids: Ids = None) -> int:
-    """Re-derive `last_visit_on` (the date of the firm's latest visit) for these firms; None = every firm.
-    Call it after any bulk write or delete of Visit rows. Returns how many rows were written."""
+VISITOR_WINDOW_DAYS = 30  # selectors.visits.over_visited: different visitors in the 30 days up to today
+
+
+def _visitors_since(on: dt.date):
+    """Per firm (OuterRef "pk"): different people on its visits in (on - 30 days, on]."""
+    through = Visit.officers.through
+    return (through.objects.filter(visit__enterprise_id=OuterRef("pk"),
+                                   visit__date__gt=on - dt.timedelta(days=VISITOR_WINDOW_DAYS), visit__date__lte=on)
+            .order_by().values("visit__enterprise_id").annotate(n=Count("user_id", distinct=True)).values("n"))
+
+
+def refresh_last_visits(enterprise_ids: Ids = None, on: dt.date | None = None) -> int:
+    """Re-derive the visit standing of these firms: `last_visit_on` (their latest visit) and `visitors_30d`
+    (different people in the last 30 days); None = every firm. Call it after any bulk write or delete of Visit
+    rows or of their officers. Returns how many rows were written."""
     if _deferring(enterprise_ids, "visits"):
         return 0
+    on = on or timezone.localdate()
     if enterprise_ids is None:
-        return _refresh_all_last_visits()
+        return _refresh_all_last_visits(on)
     latest = Visit.objects.filter(enterprise_id=OuterRef("pk")).order_by().values("enterprise_id").annotate(
         d=Max("date")).values("d")
     written = 0
     for ids in _chunks(enterprise_ids):
         if ids:
-            written += Enterprise.objects.filter(pk__in=ids).update(last_visit_on=Subquery(latest))
+            written += Enterprise.objects.filter(pk__in=ids).update(
+                last_visit_on=Subquery(latest), visitors_30d=Coalesce(Subquery(_visitors_since(on)), 0))
     return written
 
 
-def _refresh_all_last_visits() -> int:
-    """Every firm, in two set-based statements that write only the rows that differ (seeding, reconciling)."""
+def _refresh_all_last_visits(on: dt.date) -> int:
+    """Every firm, set-based, writing only the rows that differ (seeding, reconciling)."""
     table, visits = Enterprise._meta.db_table, Visit._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"""
@@ -123,12 +138,33 @@ def _refresh_all_last_visits() -> int:
         cursor.execute(f"""
             UPDATE {table} SET last_visit_on = NULL WHERE last_visit_on IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM {visits} v WHERE v.enterprise_id = {table}.id)""")
-        return written + max(cursor.rowcount, 0)
+        written += max(cursor.rowcount, 0)
+    return written + _refresh_visitors(on)
+
+
+def _refresh_visitors(on: dt.date) -> int:
+    """`visitors_30d` for every firm: counted for those with visits in the window, back to 0 for the rest that
+    still count some; set-based, only rows that change are written."""
+    table, visits = Enterprise._meta.db_table, Visit._meta.db_table
+    through = Visit.officers.through._meta.db_table
+    since = on - dt.timedelta(days=VISITOR_WINDOW_DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            UPDATE {table} AS e SET visitors_30d = COALESCE(n.n, 0)
+            FROM (SELECT f.id, w.n FROM {table} f LEFT JOIN (
+                      SELECT v.enterprise_id, COUNT(DISTINCT t.user_id) AS n FROM {visits} v
+                      JOIN {through} t ON t.visit_id = v.id WHERE v.date > %s AND v.date <= %s
+                      GROUP BY v.enterprise_id) w ON w.enterprise_id = f.id
+                  WHERE f.visitors_30d > 0 OR w.n IS NOT NULL) AS n
+            WHERE e.id = n.id AND e.visitors_30d <> COALESCE(n.n, 0)""", [since, on])
+        return max(cursor.rowcount, 0)
 
 
 def refresh_standing(on: dt.date | None = None) -> int:
-    """The nightly re-derivation for every firm (date-bound flags: assignments and facts starting or ending)."""
-    return refresh_coverage_flags(None, on)
+    """The nightly re-derivation for every firm of what depends on the date: coverage flags (assignments and facts
+    starting or ending, the statistical year) and the 30-day visitor counts (visits leaving the window)."""
+    on = on or timezone.localdate()
+    return refresh_coverage_flags(None, on) + _refresh_visitors(on)
 
 
 def _any_flag() -> Q:

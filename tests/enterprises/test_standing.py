@@ -47,6 +47,9 @@ def recomputed(firm: Enterprise, on: dt.date | None = None) -> dict:
     kinds = set(Classification.objects.filter(enterprise=firm).current(on).values_list("kind", flat=True))
     return {
         "last_visit_on": Visit.objects.filter(enterprise=firm).aggregate(d=Max("date"))["d"],
+        "visitors_30d": Visit.officers.through.objects.filter(
+            visit__enterprise=firm, visit__date__gt=on - dt.timedelta(days=30), visit__date__lte=on,
+        ).values("user_id").distinct().count(),
         "covered": LiaisonAssignment.objects.filter(enterprise=firm).active_on(on).exists(),
         **{flag: kind in kinds for kind, flag in KIND_FLAGS.items()},
     }
@@ -77,6 +80,34 @@ def test_logging_editing_and_deleting_visits_keep_the_last_visit_date(street, of
     assert stored(firm)["last_visit_on"] == today() - dt.timedelta(days=60)
     second.delete()
     assert stored(firm)["last_visit_on"] is None
+
+
+def test_visitors_in_30_days_follow_visits_their_officers_and_the_nightly_sweep(street, officer):
+    firm = EnterpriseFactory(street=street)
+    people = UserFactory.create_batch(3, street=street)
+    visits.log_visit(enterprise=firm, actor=officer, officers=people[:2], date=today() - dt.timedelta(days=29))
+    assert stored(firm)["visitors_30d"] == 3  # the actor and two colleagues (officers set after the save)
+    late = VisitFactory(enterprise=firm, created_by=people[2], date=today() - dt.timedelta(days=2))
+    late.officers.set([people[2], officer])
+    assert stored(firm)["visitors_30d"] == 4
+    late.officers.remove(officer)
+    assert stored(firm)["visitors_30d"] == 4  # the officer still went on the first visit
+    late.officers.add(UserFactory(street=street))
+    assert stored(firm)["visitors_30d"] == 5
+    refresh_standing(today() + dt.timedelta(days=1))  # the first visit leaves the window
+    assert stored(firm)["visitors_30d"] == 2
+    assert_all_current(today() + dt.timedelta(days=1))
+
+
+def test_over_visited_firms_are_found_through_the_visitor_count(street, manager):
+    VisitRule.objects.update(max_visitors_30d=2)
+    busy, calm = EnterpriseFactory(street=street), EnterpriseFactory(street=street)
+    for person in UserFactory.create_batch(3, street=street):
+        visits.log_visit(enterprise=busy, actor=person, date=today() - dt.timedelta(days=3))
+    visits.log_visit(enterprise=calm, actor=UserFactory(street=street), date=today())
+    assert [(o.enterprise, o.visitors) for o in selectors.over_visited(manager)] == [(busy, 3)]
+    Enterprise.objects.filter(pk=busy.pk).update(visitors_30d=0)  # the prefilter is what finds it
+    assert selectors.over_visited(manager) == []
 
 
 def test_bulk_assignment_hand_over_and_ending_keep_covered(street, statistician, officer):
@@ -202,6 +233,8 @@ def varied(street, other_street):
     officers = {s.pk: UserFactory.create_batch(3, street=s, role=Role.OFFICER) for s in (street, other_street)}
     VisitRuleFactory(kind="gaoxin", min_interval_days=60)
     VisitRuleFactory(street=street, kind="sishang", min_interval_days=30)
+    # A district-wide liaison (no street) serves firms of both streets.
+    officers["district"] = [UserFactory(street=None, role=Role.OFFICER)]
     firms = []
     for i in range(120):
         s = street if i % 3 else other_street
@@ -216,7 +249,7 @@ def varied(street, other_street):
                 end = rng.choice([None, start + dt.timedelta(days=rng.randint(0, 900))])
                 ClassificationFactory(enterprise=firm, kind=kind, category="", year=None, valid_from=start,
                                       valid_to=end)
-        teams = [(o, r) for o in officers[s.pk] for r in ("service_officer", "grid", "leader")]
+        teams = [(o, r) for o in officers[s.pk] + officers["district"] for r in ("service_officer", "grid", "leader")]
         for person, role in rng.sample(teams, rng.choice([0, 1, 1, 2])):
             start = t + dt.timedelta(days=rng.randint(-400, 5))
             end = rng.choice([None, None, start + dt.timedelta(days=rng.randint(0, 400))])
@@ -280,6 +313,16 @@ def test_coverage_and_uncovered_firms_equal_a_recomputation(varied, street, mana
             found = selectors.uncovered_firms(user, kind, limit=1000)
             assert {f.pk for f in found} == expected, kind
             assert [(f.street_id, f.name) for f in found] == sorted((f.street_id, f.name) for f in found)
+
+
+def test_officer_load_equals_a_recomputation(varied, manager, admin_user):
+    for user in (manager, admin_user):
+        expected: dict[int, set] = {}
+        for a in LiaisonAssignment.objects.visible_to(user).active_on(today()):
+            expected.setdefault(a.officer_id, set()).add(a.enterprise_id)
+        load = selectors.officer_load(user)
+        assert {r["officer_id"]: r["firms"] for r in load} == {k: len(v) for k, v in expected.items()}
+        assert [r["firms"] for r in load] == sorted((r["firms"] for r in load), reverse=True)
 
 
 def test_due_visits_equal_a_recomputation(varied, street, manager, admin_user):
