@@ -54,8 +54,6 @@ def due_in_streets(streets, firms: QuerySet[Enterprise], *, officer: User | None
     street and rule is an ordered scan of the rule kind's partial index (enterprise_due_<flag>_idx) stopped at
     `limit`, and the never-visited firms of that kind, by creation."""
     on = today()
-    result: dict[int, DueFirm] = {}
-    names: dict[int, str] = {}
     active = LiaisonAssignment.objects.active_on(on)
     mine = None
     if officer is not None:
@@ -70,38 +68,64 @@ def due_in_streets(streets, firms: QuerySet[Enterprise], *, officer: User | None
                 active.filter(officer=officer, enterprise_id=OuterRef("pk")).values("pk")[:1]))
             mine = Q(served__isnull=False)
     columns = ("pk", "name", "last_visit_on", "created_at")
+    rules_by_street: dict[int, list[VisitRule]] = {}
+    found: dict[int, tuple[dt.date, str]] = {}  # candidate → (due since, name)
+    worst: dt.date | None = None  # due-since of the limit-th candidate so far: later rows cannot make the list
     for street in streets:
-        rules = rules_for(street.pk)
-        for kind, rule in sorted(rules.items(), key=lambda kv: kv[1].min_interval_days):
-            flag = "covered" if kind == VisitRule.ASSIGNED else f"is_{kind}"
+        rules = rules_by_street[street.pk] = sorted(rules_for(street.pk).values(), key=lambda r: r.min_interval_days)
+        for rule in rules:
+            flag = "covered" if rule.kind == VisitRule.ASSIGNED else f"is_{rule.kind}"
             base = firms.filter(street=street, status=Enterprise.Status.ACTIVE, **{flag: True})
             if mine is not None:
                 base = base.filter(mine)
             interval = dt.timedelta(days=rule.min_interval_days)
-            reason = str(rule.get_kind_display())  # once per rule: a translated label costs ~0.1 ms
-            # Tuples, not model instances: up to `limit` rows per rule, of which only the first `limit` overall
-            # become firms below.
-            visited = base.filter(last_visit_on__lte=on - interval).order_by("last_visit_on", "pk") \
-                .values_list(*columns)[:limit]
-            never = base.filter(last_visit_on__isnull=True).order_by("created_at", "pk").values_list(*columns)[:limit]
-            for pk, name, last, created_at in [*visited, *never]:
-                if pk in result:
-                    result[pk].reasons.append(reason)
-                    continue
-                since = (last + interval) if last else timezone.localtime(created_at).date()
-                names[pk] = name
-                result[pk] = DueFirm(None, rule.min_interval_days, last, min(since, on), [reason])
-    chosen = sorted(result.items(), key=lambda kv: (kv[1].due_since, names[kv[0]]))[:limit]
-    ents = Enterprise.objects.select_related("street", "community").in_bulk([pk for pk, _ in chosen])
-    for pk, d in chosen:
-        d.enterprise = ents[pk]
-    firms = [d for _, d in chosen]
+            # Tuples, not model instances, and at most `limit` per rule, bounded by the list so far.
+            last_by = on - interval if worst is None else min(on - interval, worst - interval)
+            visited = base.filter(last_visit_on__lte=last_by).order_by("last_visit_on", "pk").values_list(*columns)
+            never = base.filter(last_visit_on__isnull=True)
+            if worst is not None:
+                never = never.filter(created_at__lt=_start_of(worst + dt.timedelta(days=1)))
+            never = never.order_by("created_at", "pk").values_list(*columns)
+            for pk, name, last, created_at in [*visited[:limit], *never[:limit]]:
+                since = min((last + interval) if last else timezone.localtime(created_at).date(), on)
+                if pk not in found or since < found[pk][0]:
+                    found[pk] = (since, name)
+            if len(found) >= limit:
+                worst = sorted(v[0] for v in found.values())[limit - 1]
+    chosen = sorted(found, key=lambda pk: found[pk])[:limit]
+    ents = Enterprise.objects.select_related("street", "community").in_bulk(chosen)
+    labels = {kind: str(label) for kind, label in VisitRule.KIND_CHOICES}  # translated once, not per firm
+    firms = []
+    for pk in chosen:
+        firm = _due_firm(ents[pk], rules_by_street[ents[pk].street_id], on, labels)
+        if firm is not None:
+            firms.append(firm)
     by_firm = defaultdict(list)
     for a in active.filter(enterprise_id__in=[d.enterprise.pk for d in firms]).select_related("officer"):
         by_firm[a.enterprise_id].append(a)
     for d in firms:
         d.liaisons = by_firm.get(d.enterprise.pk, [])
     return firms
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _due_firm(ent: Enterprise, rules: list[VisitRule], on: dt.date, labels: dict[str, str]) -> DueFirm | None:
+    """The firm's due entry from its standing: every rule (shortest interval first) that concerns it and whose
+    interval has passed since its last visit; the first gives the interval and the due date."""
+    due = None
+    for rule in rules:
+        holds = ent.covered if rule.kind == VisitRule.ASSIGNED else getattr(ent, f"is_{rule.kind}", False)
+        interval = dt.timedelta(days=rule.min_interval_days)
+        if not holds or (ent.last_visit_on is not None and ent.last_visit_on > on - interval):
+            continue
+        if due is None:
+            since = (ent.last_visit_on + interval) if ent.last_visit_on else timezone.localtime(ent.created_at).date()
+            due = DueFirm(ent, rule.min_interval_days, ent.last_visit_on, min(since, on), [])
+        due.reasons.append(labels[rule.kind])
+    return due
 
 
 @dataclass
