@@ -76,7 +76,7 @@ def refresh_coverage_flags(enterprise_ids: Ids = None, on: dt.date | None = None
         zeros = ", ".join("0" for _ in kinds)
         per_kind = ", ".join(f"CASE WHEN f.kind = '{k}' THEN 1 ELSE 0 END" for k in kinds)
         maxes = ", ".join(f"MAX(k_{k}) AS k_{k}" for k in kinds)
-        names = ", ".join(f"k_{k}" for k in kinds)
+        named_zeros = ", ".join(f"0 AS k_{k}" for k in kinds)  # a UNION's columns are named by its first SELECT
         sets = ", ".join([f"covered = (n.c = 1)", *(f"{KIND_FLAGS[k]} = (n.k_{k} = 1)" for k in kinds)])
         differs = " OR ".join([f"e.covered <> (n.c = 1)", *(f"e.{KIND_FLAGS[k]} <> (n.k_{k} = 1)" for k in kinds)])
         table = Enterprise._meta.db_table
@@ -84,10 +84,10 @@ def refresh_coverage_flags(enterprise_ids: Ids = None, on: dt.date | None = None
             UPDATE {table} AS e SET {sets}
             FROM (
                 SELECT id, MAX(c) AS c, {maxes} FROM (
-                    SELECT l.enterprise_id AS id, 1 AS c, {zeros} FROM ({live_sql}) l
+                    SELECT l.enterprise_id AS id, 1 AS c, {named_zeros} FROM ({live_sql}) l
                     UNION ALL SELECT f.enterprise_id, 0, {per_kind} FROM ({facts_sql}) f
                     UNION ALL SELECT g.id, 0, {zeros} FROM ({flagged_sql}) g
-                ) AS u (id, c, {names}) GROUP BY id
+                ) AS u GROUP BY id
             ) AS n
             WHERE e.id = n.id AND ({differs})"""
         with connection.cursor() as cursor:
