@@ -218,8 +218,8 @@ class Enterprise(models.Model):
     is_pool = models.BooleanField(_("当前培育库"), default=False, db_default=False, editable=False)
 
     #: The derived columns above: Enterprise.save() leaves them alone on an update.
-    DERIVED_FIELDS = ("last_visit_on", "visitors_30d", "covered", "is_sishang", "is_zjtx", "is_gaoxin", "is_listed", "is_preipo",
-                      "is_sampled", "is_pool")
+    DERIVED_FIELDS = ("last_visit_on", "visitors_30d", "covered", "is_sishang", "is_zjtx", "is_gaoxin", "is_listed",
+                      "is_preipo", "is_sampled", "is_pool")
 
     objects = EnterpriseQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at", "name_initials", *DERIVED_FIELDS])

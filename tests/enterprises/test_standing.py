@@ -172,7 +172,7 @@ def test_manual_facts_pool_graduation_and_bulk_writes_keep_the_flags(street, sta
     assert_all_current()
 
 
-def test_deferred_refreshes_once_at_the_end_of_the_block(street, officer, django_assert_max_num_queries):
+def test_deferred_refreshes_once_at_the_end_of_the_block(street):
     firms = EnterpriseFactory.create_batch(20, street=street)
     with deferred():
         for firm in firms:
