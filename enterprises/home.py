@@ -1,57 +1,40 @@
 """The enterprises' part of each role's home page: the officer's due visits (with 记录走访), the manager's
-liaison coverage, and the 待走访 card. The due sweep is cached for ten minutes per user and day, and the key
-carries the newest visit's id, so a visit just recorded leaves the list at once."""
+liaison coverage, and the 待走访 card. Both read the firms' derived standing (enterprises.services.standing) through
+partial indexes, so they are computed on every request and never cached: a visit or an assignment just recorded
+shows at once."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext as _
+from django.utils.translation import gettext as _
 
 from crm.models import Role
 from crm.permissions import OFFICE_ROLES, VISIT_ROLES, user_has_role
 from enterprises import selectors
-from enterprises.models import Classification, LiaisonAssignment, Visit
+from enterprises.models import Classification
 
 HOME_ROWS = 5
 DUE_BOUND = 500
 
 
-def _user_key(user) -> str:
-    """The user's part of a cache key: a recreated user with a reused id (tests, a reset database) never
-    reads another's cached list."""
-    return f"{user.pk}.{int(user.date_joined.timestamp())}"
-
-
-def _latest_id(model) -> int:
-    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
 def due_summary(user) -> dict:
     """{"count", "rows"}: how many firms are due a visit (bounded at DUE_BOUND) and the most overdue ones."""
     mine = user.role == Role.OFFICER
-    today = timezone.localdate()
-    key = (f"enterprises:due-home:{_user_key(user)}:{get_language()}:{today.isoformat()}:{_latest_id(Visit)}:"
-           f"{_latest_id(LiaisonAssignment)}")
-    summary = cache.get(key)
-    if summary is None:
-        due = selectors.due_visits(user, officer=user if mine else None, limit=DUE_BOUND)
-        rows = []
-        for d in due[:HOME_ROWS]:
-            overdue = d.overdue_days
-            rows.append({
-                "name": d.enterprise.name, "url": reverse("enterprises:detail", args=[d.enterprise.pk]),
-                "light": "red" if overdue > 30 else "yellow" if overdue > 0 else "green",
-                "meta": " · ".join([*(str(r) for r in d.reasons), _("每 %(n)s 天") % {"n": d.interval}]),
-                "due": (_("上次 %(d)s") % {"d": d.last_visit.isoformat()}) if d.last_visit else _("从未走访"),
-                "due_class": "due-late" if overdue > 30 else "",
-                "action": _("记录走访"),
-                "action_url": reverse("enterprises:visit_create") + f"?enterprise={d.enterprise.pk}",
-            })
-        summary = {"count": len(due), "rows": rows}
-        cache.set(key, summary, 600)
-    return summary
+    due = selectors.due_visits(user, officer=user if mine else None, limit=DUE_BOUND)
+    rows = []
+    for d in due[:HOME_ROWS]:
+        overdue = d.overdue_days
+        rows.append({
+            "name": d.enterprise.name, "url": reverse("enterprises:detail", args=[d.enterprise.pk]),
+            "light": "red" if overdue > 30 else "yellow" if overdue > 0 else "green",
+            "meta": " · ".join([*(str(r) for r in d.reasons), _("每 %(n)s 天") % {"n": d.interval}]),
+            "due": (_("上次 %(d)s") % {"d": d.last_visit.isoformat()}) if d.last_visit else _("从未走访"),
+            "due_class": "due-late" if overdue > 30 else "",
+            "action": _("记录走访"),
+            "action_url": reverse("enterprises:visit_create") + f"?enterprise={d.enterprise.pk}",
+        })
+    return {"count": len(due), "rows": rows}
 
 
 def due_list(user) -> dict | None:
@@ -69,23 +52,18 @@ def coverage_list(user) -> dict | None:
     """Managers: liaison coverage by category (target 100%), the least covered first, with the firms missing."""
     if user.role != Role.MANAGER:
         return None
-    key = (f"enterprises:coverage-home:{_user_key(user)}:{get_language()}:{timezone.localdate().isoformat()}:"
-           f"{_latest_id(LiaisonAssignment)}")
-    rows = cache.get(key)
-    if rows is None:
-        rows = []
-        for r in sorted(selectors.coverage(user), key=lambda r: r.rate):
-            rate = round(r.rate, 1)
-            rows.append({
-                "name": f"{r.label}" + (f" · {r.street.name}" if r.street and not user.street_id else ""),
-                "url": reverse("enterprises:coverage") + f"?kind={r.kind}",
-                "light": "green" if r.uncovered == 0 else "yellow" if rate >= 90 else "red",
-                "meta": _("%(c)s / %(t)s 家已挂点") % {"c": r.covered, "t": r.total},
-                "due": f"{rate}%", "due_class": "" if r.uncovered == 0 else "due-late",
-                "action": _("指派挂点") if r.uncovered else "",
-                "action_url": reverse("enterprises:coverage") + f"?kind={r.kind}",
-            })
-        cache.set(key, rows, 600)
+    rows = []
+    for r in sorted(selectors.coverage(user), key=lambda r: r.rate):
+        rate = round(r.rate, 1)
+        rows.append({
+            "name": f"{r.label}" + (f" · {r.street.name}" if r.street and not user.street_id else ""),
+            "url": reverse("enterprises:coverage") + f"?kind={r.kind}",
+            "light": "green" if r.uncovered == 0 else "yellow" if rate >= 90 else "red",
+            "meta": _("%(c)s / %(t)s 家已挂点") % {"c": r.covered, "t": r.total},
+            "due": f"{rate}%", "due_class": "" if r.uncovered == 0 else "due-late",
+            "action": _("指派挂点") if r.uncovered else "",
+            "action_url": reverse("enterprises:coverage") + f"?kind={r.kind}",
+        })
     return {"key": "coverage", "title": _("挂点服务覆盖率"), "url": reverse("enterprises:coverage"), "rows": rows,
             "name_label": _("类别"), "meta_label": _("已挂点"), "due_label": _("覆盖率"),
             "empty": _("暂无需挂点的分类企业。")}

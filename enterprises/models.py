@@ -131,6 +131,9 @@ class Park(models.Model):
         return self.name
 
 
+#: Firms that a coverage kind concerns (四上, 专精特新, 规下抽样, 培育库: enterprises.selectors.common.COVERAGE_KINDS).
+COVERAGE_ANY = Q(is_sishang=True) | Q(is_zjtx=True) | Q(is_sampled=True) | Q(is_pool=True)
+
 class EnterpriseQuerySet(ScopedQuerySet):
     street_field = "street"
 
@@ -194,8 +197,30 @@ class Enterprise(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # --- Derived standing, for the whole-street pages (coverage, uncovered firms, due visits) -------------------
+    # Never written by forms or Enterprise.save(): enterprises.services.standing derives them set-based from
+    # Visit (last_visit_on), LiaisonAssignment (covered) and Classification (is_<kind>: a fact of that kind holds
+    # today, ClassificationQuerySet.current), after every write that changes them, and re-derives the date-bound
+    # ones nightly (an assignment or a fact that starts or ends that day, the new statistical year).
+    last_visit_on = models.DateField(_("最近走访日期"), null=True, blank=True, editable=False)
+    # Different people who visited in the 30 days up to today (减少扰企): a prefilter for over_visited, which
+    # recounts the candidates from the visits themselves.
+    visitors_30d = models.PositiveSmallIntegerField(_("近30天走访人数"), default=0, db_default=0, editable=False)
+    covered = models.BooleanField(_("有挂点人员"), default=False, db_default=False, editable=False)
+    is_sishang = models.BooleanField(_("当前四上企业"), default=False, db_default=False, editable=False)
+    is_zjtx = models.BooleanField(_("当前专精特新"), default=False, db_default=False, editable=False)
+    is_gaoxin = models.BooleanField(_("当前国家高新技术企业"), default=False, db_default=False, editable=False)
+    is_listed = models.BooleanField(_("当前上市公司"), default=False, db_default=False, editable=False)
+    is_preipo = models.BooleanField(_("当前拟上市企业"), default=False, db_default=False, editable=False)
+    is_sampled = models.BooleanField(_("当前规下抽样"), default=False, db_default=False, editable=False)
+    is_pool = models.BooleanField(_("当前培育库"), default=False, db_default=False, editable=False)
+
+    #: The derived columns above: Enterprise.save() leaves them alone on an update.
+    DERIVED_FIELDS = ("last_visit_on", "visitors_30d", "covered", "is_sishang", "is_zjtx", "is_gaoxin", "is_listed",
+                      "is_preipo", "is_sampled", "is_pool")
+
     objects = EnterpriseQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at", "name_initials"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_initials", *DERIVED_FIELDS])
 
     class Meta:
         verbose_name = _("企业")
@@ -206,6 +231,23 @@ class Enterprise(models.Model):
             # Keyset pagination for district-wide users (street users use street_name + pk).
             models.Index(fields=["name", "id"], name="enterprise_name_id_idx"),
             models.Index(fields=["park"], condition=models.Q(park__isnull=False), name="enterprise_park_idx"),
+            # The whole-street pages, served by partial indexes over the derived standing (only firms that some
+            # coverage kind or visit rule concerns are in them). Coverage per street and kind: an index-only scan.
+            models.Index(fields=["street", "covered", "is_sishang", "is_zjtx", "is_sampled", "is_pool"],
+                         condition=COVERAGE_ANY, name="enterprise_coverage_idx"),
+            # Uncovered firms of a street in name order.
+            models.Index(fields=["street", "name"], condition=COVERAGE_ANY & Q(covered=False),
+                         name="enterprise_uncovered_idx"),
+            # Due visits, one partial index per rule kind (a visit rule concerns firms with a liaison or of one
+            # kind): that kind's active firms of a street by last visit, never-visited ones (NULL) last. A firm is
+            # in the few of them its flags select, so a write touches only those.
+            # Firms visited by two or more people in the last 30 days (the candidates of 减少扰企).
+            models.Index(fields=["street", "visitors_30d"], condition=Q(visitors_30d__gte=2),
+                         name="enterprise_visitors_30d_idx"),
+            *(models.Index(fields=["street", "last_visit_on"], condition=Q(status="active", **{flag: True}),
+                           name=f"enterprise_due_{flag}_idx")
+              for flag in ("covered", "is_sishang", "is_zjtx", "is_gaoxin", "is_listed", "is_preipo", "is_sampled",
+                           "is_pool")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["uscc"], opclasses=["varchar_pattern_ops"], name="enterprise_uscc_key"),
@@ -217,6 +259,12 @@ class Enterprise(models.Model):
     def save(self, *args, **kwargs):
         # Derived from the name on every save so no write path (form, import, admin) can leave it stale.
         self.name_initials = name_initials(self.name)
+        # An update never writes the derived standing back: a form or service holding this instance since before
+        # a visit or an assignment would otherwise overwrite what enterprises.services.standing derived meanwhile.
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None \
+                and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [f.attname for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.attname not in self.DERIVED_FIELDS]
         super().save(*args, **kwargs)
 
 

@@ -16,3 +16,12 @@ def reconcile_park_liaisons() -> dict:
 
     result = sync_park_liaisons()
     return {"created": result.created, "ended": result.ended}
+
+
+@shared_task(name="enterprises.refresh_standing")
+def refresh_standing() -> int:
+    """Nightly: re-derive every firm's coverage flags for the new day (assignments and facts that start or end,
+    the new statistical year), set-based, writing only the rows that change."""
+    from enterprises.services.standing import refresh_standing as refresh
+
+    return refresh()

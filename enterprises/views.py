@@ -381,7 +381,7 @@ def problem_raise_appeal(request, pk: int):
 
 @role_required(*MANAGEMENT_ROLES)
 def coverage(request):
-    kind = request.GET.get("kind", "") if request.GET.get("kind") in Classification.Kind.values else ""
+    kind = request.GET.get("kind", "") if request.GET.get("kind") in selectors.COVERAGE_KINDS else ""
     return render(request, "enterprises/coverage.html", {
         "rows": selectors.coverage(request.user), "uncovered": selectors.uncovered_firms(request.user, kind),
         "load": selectors.officer_load(request.user), "kind": kind,
@@ -398,6 +398,11 @@ def pool_report(request):
 def due_visits(request):
     mine = request.GET.get("mine") == "1" or request.user.role == Role.OFFICER and request.GET.get("mine") != "0"
     due = selectors.due_visits(request.user, officer=request.user if mine else None, limit=300)
+    # Two links per row, up to 300 rows: reversed once here rather than 600 times by {% url %}.
+    detail, visit = reverse("enterprises:detail", args=[0]), reverse("enterprises:visit_create")
+    for d in due:
+        d.detail_url = detail.replace("/0/", f"/{d.enterprise.pk}/")
+        d.visit_url = f"{visit}?enterprise={d.enterprise.pk}"
     return render(request, "enterprises/due.html", {
         "due": due, "over": selectors.over_visited(request.user), "mine": mine,
     })

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.permissions import user_has_role
-from enterprises.models import Classification, Enterprise
+from enterprises.models import Enterprise
 
 from .eligibility import check
 from .models import FinancialProduct, Introduction, Need, Product
@@ -61,9 +61,7 @@ def event_link(event, user) -> dict | None:
 
 def _ranking(qs, home: Enterprise, today: dt.date):
     """Local first (same street 2, same district 1), then 专精特新, 四上, past collaboration with `home`."""
-    zjtx = Classification.objects.filter(enterprise=OuterRef("pk"), kind=Classification.Kind.ZJTX).active_on(today)
-    sishang = Classification.objects.filter(enterprise=OuterRef("pk"), kind=Classification.Kind.SISHANG).filter(
-        Q(year__gte=today.year - 1) | Q(year__isnull=True, valid_to__isnull=True))
+    # 专精特新 and 四上 today: the firm's derived flags (Enterprise.is_zjtx / is_sishang, enterprises.services.standing).
     past = Introduction.objects.filter(outcome__in=(Introduction.Outcome.INTENT, Introduction.Outcome.SIGNED)).filter(
         Q(party_a=home, party_b=OuterRef("pk")) | Q(party_b=home, party_a=OuterRef("pk")))
     return (
@@ -72,7 +70,7 @@ def _ranking(qs, home: Enterprise, today: dt.date):
             locality=Case(When(street_id=home.street_id, then=Value(2)),
                           When(street__district_id=home.street.district_id, then=Value(1)),
                           default=Value(0), output_field=IntegerField()),
-            is_zjtx=Exists(zjtx), is_sishang=Exists(sishang), past_deal=Exists(past),
+            past_deal=Exists(past),
         )
         .select_related("street")
         .order_by("-locality", "-is_zjtx", "-is_sishang", "-past_deal", "name", "pk")

@@ -23,6 +23,7 @@ from django.utils import timezone
 from psycopg.copy import FileWriter
 
 from enterprises.models import AnnualFigure, Classification, Enterprise
+from enterprises.services.standing import deferred, refresh_coverage_flags
 
 from .errors import ImportRefused
 from .initials import name_initials
@@ -361,12 +362,18 @@ def apply(plan: Plan, batch_id: int, progress: Callable[[int, str], None] | None
     if plan.fact_closes:
         deletes = [fid for fid, _, mode in plan.fact_closes if mode == "delete"]
         ends = [fid for fid, _, mode in plan.fact_closes if mode == "end"]
-        for i in range(0, len(deletes), CHUNK):
-            Classification.objects.filter(id__in=deletes[i:i + CHUNK]).delete()
+        with deferred():  # the deletes' signals would refresh firm by firm; the refresh below does them at once
+            for i in range(0, len(deletes), CHUNK):
+                Classification.objects.filter(id__in=deletes[i:i + CHUNK]).delete()
         for i in range(0, len(ends), CHUNK):
             Classification.objects.filter(id__in=ends[i:i + CHUNK]).update(
                 valid_to=timezone.localdate(), reason=f"不在导入批次 #{batch_id} 的名单中", updated_at=now)
     new_cluster_changes = add_clusters(plan.cluster_adds, new_ids, batch_id, now)
+    # The facts were written in bulk (COPY, bulk_update, QuerySet.update/delete): re-derive the standing of every
+    # firm whose facts this batch touched, set-based (enterprises.services.standing).
+    touched = Classification.objects.filter(source=source).values("enterprise_id")
+    refresh_coverage_flags(touched)
+    refresh_coverage_flags([ent for _fid, ent, _mode in plan.fact_closes])
     progress(88, "记录变更")
     created = (created_change_row(batch_id, new_ids[c["uscc"]], c, now) for c in plan.creates)
     others = ((batch_id, c["enterprise_id"], c["action"], c["target"], c["field"], c["before"][:300], c["after"][:300],

@@ -25,6 +25,9 @@ _CODE_LIKE = re.compile(r"^[0-9A-Za-z]+$")
 
 
 def firms_in_kind(user: User, kind: str, on: dt.date | None = None, category: str = "") -> QuerySet[Enterprise]:
+    if not category and (on is None or on == today()) and kind in Classification.Kind.values:
+        # Today, any category: the firm's derived flag (enterprises.services.standing), no join over the facts.
+        return Enterprise.objects.visible_to(user).filter(**{f"is_{kind}": True})
     facts = current_facts(kind, on)
     if category:
         facts = facts.filter(category=category)
@@ -154,11 +157,12 @@ def filtered_enterprises(user: User, f: ListFilters) -> QuerySet[Enterprise]:
     if f.officer:
         active = LiaisonAssignment.objects.active_on(today()).filter(officer_id=f.officer)
         qs = qs.filter(Exists(active.filter(enterprise_id=OuterRef("pk"))))
+    # The firm's derived standing (enterprises.services.standing): no active liaison today, no visit since.
     if f.no_liaison:
-        qs = qs.exclude(Exists(LiaisonAssignment.objects.active_on(today()).filter(enterprise_id=OuterRef("pk"))))
+        qs = qs.filter(covered=False)
     if f.not_visited_days:
         since = today() - dt.timedelta(days=f.not_visited_days)
-        qs = qs.exclude(Exists(Visit.objects.filter(enterprise_id=OuterRef("pk"), date__gte=since)))
+        qs = qs.filter(Q(last_visit_on__isnull=True) | Q(last_visit_on__lt=since))
     return qs
 
 

@@ -7,11 +7,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from crm.scoping import visible_streets
 from enterprises.models import Enterprise, LiaisonAssignment, Visit, VisitCampaign, VisitProblem, VisitRule
-from enterprises.selectors.common import current_facts, today
+from enterprises.selectors.common import today
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -36,47 +37,95 @@ class DueFirm:
         return (today() - self.due_since).days
 
 
-def due_visits(user: User, on: dt.date | None = None, officer: User | None = None, limit: int = 500) -> list[DueFirm]:
-    """Firms whose last visit is older than their rule's interval (never visited counts as due), shortest
-    interval first. `officer` restricts to the firms that person currently serves."""
-    return due_in_streets(visible_streets(user), Enterprise.objects.visible_to(user), on=on, officer=officer,
-                          limit=limit)
+FEW_FIRMS = 2000  # an officer serving at most this many firms is filtered by an id list
 
 
-def due_in_streets(streets, firms: QuerySet[Enterprise], *, on: dt.date | None = None, officer: User | None = None,
+def due_visits(user: User, officer: User | None = None, limit: int = 500) -> list[DueFirm]:
+    """Firms whose last visit is older than their rule's interval (never visited counts as due), most overdue
+    first. `officer` restricts to the firms that person currently serves."""
+    return due_in_streets(visible_streets(user), Enterprise.objects.visible_to(user), officer=officer, limit=limit)
+
+
+def due_in_streets(streets, firms: QuerySet[Enterprise], *, officer: User | None = None,
                    limit: int = 500) -> list[DueFirm]:
-    """The rule sweep behind due_visits, also used by the reminder job (which has no user to scope by)."""
-    on = on or today()
-    result: dict[int, DueFirm] = {}
+    """The rule sweep behind due_visits, also used by the reminder job (which has no user to scope by).
+
+    Reads the firms' derived standing (enterprises.services.standing: last_visit_on, covered, is_<kind>), so each
+    street and rule is an ordered scan of the rule kind's partial index (enterprise_due_<flag>_idx) stopped at
+    `limit`, and the never-visited firms of that kind, by creation."""
+    on = today()
     active = LiaisonAssignment.objects.active_on(on)
+    mine = None
+    if officer is not None:
+        # The officer's firms: as a list of ids when they are few (the usual case, a primary-key lookup), or else a
+        # probe per firm along the ordered due index (a scalar subquery PostgreSQL keeps as a per-row SubPlan, so
+        # the scan stops at `limit` instead of hashing every assignment of a street-wide liaison).
+        ids = list(active.filter(officer=officer).order_by().values_list("enterprise_id", flat=True)[:FEW_FIRMS + 1])
+        if len(ids) <= FEW_FIRMS:
+            mine = Q(pk__in=ids)
+        else:
+            firms = firms.alias(served=Subquery(
+                active.filter(officer=officer, enterprise_id=OuterRef("pk")).values("pk")[:1]))
+            mine = Q(served__isnull=False)
+    columns = ("pk", "name", "last_visit_on", "created_at")
+    rules_by_street: dict[int, list[VisitRule]] = {}
+    found: dict[int, tuple[dt.date, str]] = {}  # candidate → (due since, name)
+    worst: dt.date | None = None  # due-since of the limit-th candidate so far: later rows cannot make the list
     for street in streets:
-        rules = rules_for(street.pk)
-        for kind, rule in sorted(rules.items(), key=lambda kv: kv[1].min_interval_days):
-            base = firms.filter(street=street, status=Enterprise.Status.ACTIVE)
-            if kind == VisitRule.ASSIGNED:
-                base = base.filter(pk__in=active.values("enterprise_id"))
-            else:
-                base = base.filter(pk__in=current_facts(kind, on).values("enterprise_id"))
-            if officer is not None:
-                base = base.filter(pk__in=active.filter(officer=officer).values("enterprise_id"))
-            cutoff = on - dt.timedelta(days=rule.min_interval_days)
-            recent = Visit.objects.filter(enterprise_id=OuterRef("pk"), date__gt=cutoff)
-            last = Visit.objects.filter(enterprise_id=OuterRef("pk")).order_by("-date").values("date")[:1]
-            due = base.exclude(Exists(recent)).annotate(last=Subquery(last)).select_related("street", "community")
-            for ent in due[:limit]:
-                if ent.pk in result:
-                    result[ent.pk].reasons.append(rule.get_kind_display())
-                    continue
-                since = (ent.last + dt.timedelta(days=rule.min_interval_days)) if ent.last else ent.created_at.date()
-                result[ent.pk] = DueFirm(ent, rule.min_interval_days, ent.last, min(since, on),
-                                         [str(rule.get_kind_display())])
-    firms = sorted(result.values(), key=lambda d: (d.due_since, d.enterprise.name))[:limit]
+        rules = rules_by_street[street.pk] = sorted(rules_for(street.pk).values(), key=lambda r: r.min_interval_days)
+        for rule in rules:
+            flag = "covered" if rule.kind == VisitRule.ASSIGNED else f"is_{rule.kind}"
+            base = firms.filter(street=street, status=Enterprise.Status.ACTIVE, **{flag: True})
+            if mine is not None:
+                base = base.filter(mine)
+            interval = dt.timedelta(days=rule.min_interval_days)
+            # Tuples, not model instances, and at most `limit` per rule, bounded by the list so far.
+            last_by = on - interval if worst is None else min(on - interval, worst - interval)
+            visited = base.filter(last_visit_on__lte=last_by).order_by("last_visit_on", "pk").values_list(*columns)
+            never = base.filter(last_visit_on__isnull=True)
+            if worst is not None:
+                never = never.filter(created_at__lt=_start_of(worst + dt.timedelta(days=1)))
+            never = never.order_by("created_at", "pk").values_list(*columns)
+            for pk, name, last, created_at in [*visited[:limit], *never[:limit]]:
+                since = min((last + interval) if last else timezone.localtime(created_at).date(), on)
+                if pk not in found or since < found[pk][0]:
+                    found[pk] = (since, name)
+            if len(found) >= limit:
+                worst = sorted(v[0] for v in found.values())[limit - 1]
+    chosen = sorted(found, key=lambda pk: found[pk])[:limit]
+    ents = Enterprise.objects.select_related("street", "community").in_bulk(chosen)
+    labels = {kind: str(label) for kind, label in VisitRule.KIND_CHOICES}  # translated once, not per firm
+    firms = []
+    for pk in chosen:
+        firm = _due_firm(ents[pk], rules_by_street[ents[pk].street_id], on, labels)
+        if firm is not None:
+            firms.append(firm)
     by_firm = defaultdict(list)
     for a in active.filter(enterprise_id__in=[d.enterprise.pk for d in firms]).select_related("officer"):
         by_firm[a.enterprise_id].append(a)
     for d in firms:
         d.liaisons = by_firm.get(d.enterprise.pk, [])
     return firms
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _due_firm(ent: Enterprise, rules: list[VisitRule], on: dt.date, labels: dict[str, str]) -> DueFirm | None:
+    """The firm's due entry from its standing: every rule (shortest interval first) that concerns it and whose
+    interval has passed since its last visit; the first gives the interval and the due date."""
+    due = None
+    for rule in rules:
+        holds = ent.covered if rule.kind == VisitRule.ASSIGNED else getattr(ent, f"is_{rule.kind}", False)
+        interval = dt.timedelta(days=rule.min_interval_days)
+        if not holds or (ent.last_visit_on is not None and ent.last_visit_on > on - interval):
+            continue
+        if due is None:
+            since = (ent.last_visit_on + interval) if ent.last_visit_on else timezone.localtime(ent.created_at).date()
+            due = DueFirm(ent, rule.min_interval_days, ent.last_visit_on, min(since, on), [])
+        due.reasons.append(labels[rule.kind])
+    return due
 
 
 @dataclass
@@ -93,17 +142,23 @@ def over_visited(user: User, on: dt.date | None = None, limit: int = 200,
     on = on or today()
     since = on - dt.timedelta(days=30)
     through = Visit.officers.through
-    window = Visit.objects.visible_to(user).filter(date__gt=since, date__lte=on)
-    if firm is not None:
-        window = window.filter(enterprise=firm)
-    counts = (
-        through.objects.filter(visit__in=window).values("visit__enterprise_id")
-        .annotate(visitors=Count("user_id", distinct=True), visits=Count("visit_id", distinct=True))
-    )
     floor = VisitRule.objects.filter(is_active=True).order_by("max_visitors_30d").values_list(
         "max_visitors_30d", flat=True).first()
     if floor is None:
         return []
+    window = Visit.objects.visible_to(user).filter(date__gt=since, date__lte=on)
+    if firm is not None:
+        window = window.filter(enterprise=firm)
+    elif on == today():
+        # Today's candidates from the firms' derived 30-day visitor count (enterprise_visitors_30d_idx), recounted
+        # from the visits themselves below.
+        candidates = list(Enterprise.objects.visible_to(user).filter(visitors_30d__gt=floor)
+                          .order_by().values_list("pk", flat=True)[:5000])
+        window = window.filter(enterprise_id__in=candidates)
+    counts = (
+        through.objects.filter(visit__in=window).values("visit__enterprise_id")
+        .annotate(visitors=Count("user_id", distinct=True), visits=Count("visit_id", distinct=True))
+    )
     counts = counts.filter(visitors__gt=floor).order_by("-visitors")[:limit]
     stats = {c["visit__enterprise_id"]: c for c in counts}
     firms = Enterprise.objects.filter(pk__in=stats).select_related("street")

@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from crm.permissions import LIAISON_ROLES
 from enterprises.models import Classification, Enterprise, LiaisonAssignment, Park
+from enterprises.services.standing import deferred, refresh_coverage_flags
 
 if TYPE_CHECKING:
     from crm.models import Community, User
@@ -68,10 +69,11 @@ def assign(
     if replace:
         # A park's officer serves its tenants through the park: that changes with the park, not by a hand-over.
         others = list(open_rows.exclude(officer=officer).filter(via_park__isnull=True).select_for_update())
-        for row in others:
-            row.end_date = max(row.start_date, start - dt.timedelta(days=1))
-            row._history_user = actor
-            row.save(update_fields=["end_date"])
+        with deferred():  # one set-based refresh for the hand-over, not one per row
+            for row in others:
+                row.end_date = max(row.start_date, start - dt.timedelta(days=1))
+                row._history_user = actor
+                row.save(update_fields=["end_date"])
         ended = len(others)
     new_rows = [
         LiaisonAssignment(enterprise_id=pk, officer=officer, team_role=team_role, start_date=start, note=note,
@@ -80,6 +82,7 @@ def assign(
         if pk not in already
     ]
     bulk_create_with_history(new_rows, LiaisonAssignment, batch_size=1000, default_user=actor)
+    refresh_coverage_flags(ids)  # bulk_create sends no signals
     return AssignResult(created=len(new_rows), already=len(already), ended=ended)
 
 
@@ -154,11 +157,7 @@ def _record_history(ids: list[int], history_type: str, actor: User | None, now) 
 
 
 def _coverage_changed(enterprise_ids: list[int] | None) -> None:
-    """Tell the coverage rollup (if this build has one) that these firms' assignments changed (None: any firm)."""
-    try:
-        from enterprises.services.coverage import refresh_coverage_flags  # type: ignore[attr-defined]
-    except ImportError:
-        return
+    """These firms' assignments changed through raw SQL (no model signals): their coverage flags (None: any firm)."""
     refresh_coverage_flags(enterprise_ids)
 
 
@@ -252,6 +251,8 @@ def end_park_liaisons(park_ids: Iterable[int], *, on: dt.date | None = None) -> 
     rows = LiaisonAssignment.objects.filter(via_park_id__in=list(park_ids), end_date__isnull=True)
     ids = list(rows.values_list("id", flat=True))
     if ids:
+        firms = sorted(set(LiaisonAssignment.objects.filter(id__in=ids).values_list("enterprise_id", flat=True)))
         LiaisonAssignment.objects.filter(id__in=ids).update(end_date=Greatest(F("start_date"), Value(today)))
         _record_history(ids, "~", None, timezone.now())
+        _coverage_changed(firms)
     return len(ids)

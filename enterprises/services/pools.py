@@ -19,6 +19,7 @@ from simple_history.utils import bulk_update_with_history
 
 from crm.models import User
 from enterprises.models import Classification
+from enterprises.services.standing import refresh_coverage_flags
 
 # The pools a firm leaves when it becomes 四上 (规上): the 小升规 candidates.
 GRADUATE_ON_SISHANG = (Classification.Pool.SISHANG_CANDIDATE,)
@@ -50,6 +51,7 @@ def graduate_from_sishang(year: int, *, enterprise_ids: Iterable[int] | None = N
     if facts:
         bulk_update_with_history(facts, Classification, ["valid_to", "outcome", "reason", "updated_at"],
                                  default_user=actor, default_change_reason="graduate_from_sishang")
+        refresh_coverage_flags([f.enterprise_id for f in facts])  # bulk_update sends no signals
     return len(facts)
 
 

@@ -18,7 +18,7 @@ def notify_due_visits(on: dt.date | None = None) -> int:
     second beat) create nothing new. Returns the number of notifications created."""
     on = on or today()
     year, week, _ = on.isocalendar()
-    due = due_in_streets(Street.objects.all(), Enterprise.objects.all(), on=on, limit=100_000)
+    due = due_in_streets(Street.objects.all(), Enterprise.objects.all(), limit=100_000)
     per_officer: dict[int, tuple[object, list]] = defaultdict(lambda: (None, []))
     for item in due:
         for assignment in item.liaisons:

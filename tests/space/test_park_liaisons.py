@@ -67,6 +67,14 @@ def test_park_rows_count_in_liaison_coverage(park, tenants, officer, manager):
     update_park(actor=officer, park=park, data={"officer": officer})
     uncovered = {e.pk for e in uncovered_firms(manager, kind="sishang")}
     assert not uncovered & {e.pk for e in tenants}
+    # The park's set-based insert refreshed the firms' derived coverage flag, which the coverage pages read.
+    assert Enterprise.objects.filter(pk__in=[e.pk for e in tenants], covered=True).count() == 3
+    update_park(actor=officer, park=park, data={"officer": None})
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    from enterprises.services.standing import refresh_standing
+
+    refresh_standing(on=tomorrow)  # the rows end today: the nightly refresh uncovers them for the new day
+    assert not Enterprise.objects.filter(pk__in=[e.pk for e in tenants], covered=True).exists()
 
 
 def test_changing_the_officer_hands_over_and_keeps_hand_made_rows(park, tenants, officer, second_officer):
