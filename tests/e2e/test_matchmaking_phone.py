@@ -27,7 +27,8 @@ def test_officer_records_a_purchasing_need_during_a_visit_on_a_phone(open_as, of
     fits_the_screen(page, "visit-need-form")
     what.fill("模具钢")
     page.fill("input[name=topic_purchasing_industry]", "3311")
-    page.click("button[type=submit]")
+    with page.expect_navigation():  # the visit's POST, then the landing on the need's suppliers
+        page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
     need = Need.objects.get()
     assert page.url.endswith(f"/matchmaking/needs/{need.pk}/")

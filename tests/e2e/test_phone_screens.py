@@ -132,7 +132,9 @@ def test_the_enterprise_list_searches_as_you_type(open_as, officer, street_data)
     rows = page.locator("#ent-rows").inner_text()
     assert "深圳市手机测试1号贸易有限公司" in rows and "深圳市手机测试2号" not in rows
     assert page.locator("#ent-rows .shell-header, #ent-rows h2").count() == 0  # rows only, not a page in a page
-    assert page.locator("#ent-rows td[data-label]").count() > 0  # swapped rows are labelled for the cards too
+    # Swapped rows are labelled for the cards too (lists.js labels them on htmx:load, just after the swap settles).
+    page.wait_for_selector("#ent-rows td[data-label]", timeout=5_000)
+    assert page.locator("#ent-rows td[data-label]").count() > 0
     assert page.url.endswith("q=%E6%89%8B%E6%9C%BA%E6%B5%8B%E8%AF%951") or "q=" in page.url
     fits_the_screen(page, "officer-enterprise-search")
 
