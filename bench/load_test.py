@@ -74,9 +74,10 @@ def prepare_database(db_url: str, env: dict) -> None:
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+    # Static files first: with DEBUG off the system check (crm.E001) refuses every other command without them.
+    run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
     run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     run([PY, "manage.py", "load_demo"], env, stdout=subprocess.DEVNULL)
-    run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
 
 
 def fixtures(env: dict) -> dict:
