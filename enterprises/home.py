@@ -19,7 +19,17 @@ DUE_BOUND = 500
 
 
 def due_summary(user) -> dict:
-    """{"count", "rows"}: how many firms are due a visit (bounded at DUE_BOUND) and the most overdue ones."""
+    """{"count", "rows"}: how many firms are due a visit (bounded at DUE_BOUND) and the most overdue ones.
+
+    The home page's card and its work list both show it: it is computed once per request, memoised on the request's
+    user object (a new object per request, so nothing outlives the page)."""
+    memo = getattr(user, "_due_summary", None)
+    if memo is None:
+        memo = user._due_summary = _due_summary(user)
+    return memo
+
+
+def _due_summary(user) -> dict:
     mine = user.role == Role.OFFICER
     due = selectors.due_visits(user, officer=user if mine else None, limit=DUE_BOUND)
     rows = []

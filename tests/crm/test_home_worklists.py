@@ -122,3 +122,19 @@ def test_district_role_has_a_home_page(client_for):
 
 def test_anonymous_is_sent_to_login(client):
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_officer_home_sweeps_due_visits_once_for_its_card_and_its_list(client_for, officer, visit_rule,
+                                                                           monkeypatch):
+    from enterprises import home, selectors
+
+    firm = EnterpriseFactory(street=officer.street, name="深圳市一次计算科技有限公司")
+    LiaisonFactory(enterprise=firm, officer=officer)
+    calls = []
+    real = selectors.due_visits
+    monkeypatch.setattr(home.selectors, "due_visits", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    html = client_for(officer).get(reverse("home")).content.decode()
+    assert firm.name in section(html, "due")  # the list shows the firm, and the card counts it …
+    assert len(calls) == 1  # … from one sweep per request
+    client_for(officer).get(reverse("home"))
+    assert len(calls) == 2  # and the next request sweeps again: nothing outlives the page
