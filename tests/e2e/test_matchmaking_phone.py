@@ -16,6 +16,11 @@ def test_officer_records_a_purchasing_need_during_a_visit_on_a_phone(open_as, of
     from matchmaking.models import Need
     from tests.matchmaking.factories import EnterpriseFactory, ProductFactory
 
+    from enterprises.models import IndustryCategory
+
+    # Reference rows the migrations load, which an earlier transactional test's flush may have removed.
+    IndustryCategory.objects.get_or_create(code="3311", defaults={
+        "name": "金属结构制造", "level": IndustryCategory.Level.CLASS, "section": "C"})
     firm = EnterpriseFactory(street=officer.street, name="深圳市马田精密电子元器件制造有限公司")
     ProductFactory(enterprise=EnterpriseFactory(street=officer.street, name="马田模具钢供应商"), industry_code="3311")
     page = open_as(officer)
