@@ -264,13 +264,16 @@ def need_from_visit(actor: User, visit, topic: str, data: dict[str, str]) -> Nee
         if what:
             need.purpose = what[:150]
         if need.pk is None or what or amount:
-            need.title = need.title or (_("融资 %(a)s 万元") % {"a": need.amount} + (f"：{what}" if what else ""))[:150]
+            amount_title = _("融资 %(a)s 万元") % {"a": need.amount}
+            need.title = need.title or (f"{amount_title} · {what}" if what else amount_title)[:150]
     else:
         if what:
             need.positions = what[:150]
         if amount:
             need.headcount = _number(amount, _("招聘人数"), integer=True)
-        need.title = need.title or (_("招聘：%s") % (need.positions or "")).rstrip("：")[:150]
+        # Built per case rather than stripping a trailing colon, which differs between the languages.
+        titled = _("招聘：%s") % need.positions if need.positions else str(need.get_kind_display())
+        need.title = need.title or titled[:150]
     if not need.title:
         raise ValidationError(_("请填写%(kind)s的内容。") % {"kind": need.get_kind_display()})
     if need.visit_id is None:

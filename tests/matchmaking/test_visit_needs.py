@@ -107,3 +107,16 @@ def test_the_enterprises_app_does_not_import_matchmaking():
     for path in Path("enterprises").rglob("*.py"):
         text = path.read_text()
         assert "from matchmaking" not in text and "import matchmaking" not in text, path
+
+
+def test_a_talent_need_without_positions_is_titled_by_its_kind_in_english_too(officer, firm):
+    """The generated title reads whole in the user's language (no dangling colon)."""
+    from django.utils import translation
+
+    from matchmaking.services import need_from_visit
+    from tests.enterprises.factories import VisitFactory
+
+    visit = VisitFactory(enterprise=firm)
+    with translation.override("en"):
+        need = need_from_visit(officer, visit, "labour", {"what": "", "amount": "3"})
+    assert need.title == "Recruitment" and need.headcount == 3
