@@ -35,7 +35,7 @@ class MatchmakingConfig(AppConfig):
             unit="产品",
             columns=_("必需：统一社会信用代码（或企业名称）、产品名称。可选：行业代码（GB/T 4754）、产业链环节、产品描述、产能、"
                     "主要客户行业、资质认证；采购、融资、招聘需求列"),
-        ), ProductsHandler)
+        ), ProductsHandler())
         # A visit's 采购/融资/用工 topic records a need (inside the visit's transaction).
         from .services import VisitNeeds
 

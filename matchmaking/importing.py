@@ -39,6 +39,7 @@ from enterprises.uscc import validate as validate_uscc
 from namelists.diff import cluster_key
 from namelists.errors import ImportRefused
 from namelists.headers import HEADER_SCAN_ROWS, match_field, normalise_header
+from namelists.kinds import KindImport
 from namelists.models import ImportBatch, ImportChange, ImportIssue
 from namelists.parsing import (
     FOOTNOTE_PREFIXES,
@@ -598,61 +599,32 @@ def _summary(analysis: ProductAnalysis) -> str:
             f"需求：新建 {c['needs_created']}、更新 {c['needs_updated']}（更新的是企业同类型的未办结需求）。")
 
 
-class ProductsHandler:
-    """namelists.services.LIST_KIND_HANDLERS["products"]: preview and commit of a catalogue batch (run lock held).
-    The column mapping is detected from the headers (HEADERS), not chosen on the batch page."""
+class ProductsHandler(KindImport):
+    """namelists.services.LIST_KIND_HANDLERS["products"]: the name-list pipeline's preview and commit
+    (namelists.kinds.KindImport: run lock, progress, atomic re-analysis, failure states) around this module's
+    reader, store and writer. The column mapping is detected from the headers (HEADERS), not chosen on the batch
+    page; apply() writes the batch's ImportChange rows itself."""
 
+    kind = "products"
     remappable = False
 
-    @staticmethod
-    def preview(batch_id: int) -> ImportBatch:
-        from namelists import services
+    def _run(self, batch: ImportBatch, progress) -> ProductAnalysis:
+        return _analyse_batch(batch, progress)
 
-        batch = ImportBatch.objects.select_related("street").get(pk=batch_id)
-        if batch.status == ImportBatch.Status.COMMITTED:
-            return batch
-        try:
-            analysis = _analyse_batch(batch, services._progress_for(batch.id))
-        except FileRejected as exc:
-            services._fail(batch, str(exc))
-            return batch
-        with transaction.atomic():
-            _store(batch, analysis)
-            batch.status = ImportBatch.Status.PREVIEWED
-            batch.progress, batch.progress_note = 100, "预览完成"
-            batch.message = "\n".join(filter(None, [_summary(analysis), services._duplicate_file_note(batch)]))
-            batch.save()
-        return batch
+    def _store(self, batch: ImportBatch, analysis: ProductAnalysis) -> None:
+        _store(batch, analysis)
+
+    def _notes(self, batch: ImportBatch, analysis: ProductAnalysis) -> str:
+        from namelists.services import _duplicate_file_note
+
+        return "\n".join(filter(None, [_summary(analysis), _duplicate_file_note(batch)]))
+
+    def apply(self, batch: ImportBatch, analysis: ProductAnalysis, progress) -> None:
+        apply(analysis, batch.id, batch.created_by, progress)
 
     @staticmethod
-    def commit(batch_id: int, claimed: bool = False) -> ImportBatch:
-        """Atomic: the analysis is re-run inside the transaction, so it applies what the database holds now."""
-        from namelists import services
-
-        statuses = ([ImportBatch.Status.RUNNING] if claimed
-                    else [ImportBatch.Status.PREVIEWED, ImportBatch.Status.PENDING])
-        got = ImportBatch.objects.filter(pk=batch_id, status__in=statuses).update(
-            status=ImportBatch.Status.RUNNING, progress=0, progress_note="开始导入", running_since=timezone.now())
-        batch = ImportBatch.objects.select_related("street", "created_by").get(pk=batch_id)
-        if not got:
-            raise ImportRefused(f"批次状态为“{batch.get_status_display()}”，不能提交")
-        progress = services._progress_for(batch.id)
-        try:
-            with transaction.atomic():
-                analysis = _analyse_batch(batch, progress)
-                apply(analysis, batch.id, batch.created_by, progress)
-                _store(batch, analysis)
-                batch.status = ImportBatch.Status.COMMITTED
-                batch.committed_at = timezone.now()
-                batch.progress, batch.progress_note = 100, "导入完成"
-                batch.message = "\n".join(filter(None, [_summary(analysis), services._duplicate_file_note(batch)]))
-                batch.save()
-        except (FileRejected, ImportRefused) as exc:
-            services._fail(batch, str(exc))
-        except Exception as exc:  # noqa: BLE001 - the batch must end in a visible state; re-raised
-            services._fail(batch, f"导入失败，数据库未作任何修改：{type(exc).__name__}")
-            raise
-        return batch
+    def _record(batch: ImportBatch, analysis: ProductAnalysis) -> None:
+        """Nothing to add: apply() wrote the changes."""
 
     @staticmethod
     def run_from_command(data: bytes, file_name: str, street: Street | None, dry_run: bool, report: bool = False):

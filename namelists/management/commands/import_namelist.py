@@ -75,6 +75,10 @@ class Command(BaseCommand):
                 counts, issues, batch_id = run_from_command(data, file.name, month_date, indicator, street_obj,
                                                             dry_run)
                 report_bytes, note = None, ""
+            elif hasattr(handler := services.LIST_KIND_HANDLERS.get(list_kind), "run_from_command"):
+                # Another app's list kind with its own reader (matchmaking's "products").
+                counts, issues, batch_id, report_bytes, note = handler.run_from_command(
+                    data, file.name, street_obj, dry_run, report=bool(report))
             elif isinstance(handler := services.LIST_KIND_HANDLERS.get(list_kind), KindImport):
                 kind_options = {k: v for k, v in (("month", month), ("policy", policy), ("outcome", outcome)) if v}
                 if "street" in spec(list_kind).options and street_obj is None:
@@ -99,10 +103,6 @@ class Command(BaseCommand):
                     counts, note = batch.counts, batch.message
                     report_bytes = batch.report.read() if (report and batch.report) else None
                     batch_id = batch.pk
-            elif hasattr(handler := services.LIST_KIND_HANDLERS.get(list_kind), "run_from_command"):
-                # Another app's list kind with its own reader (matchmaking's "products").
-                counts, issues, batch_id, report_bytes, note = handler.run_from_command(
-                    data, file.name, street_obj, dry_run, report=bool(report))
             elif dry_run:
                 analysis = services.analyse(data, file.name, list_kind, year, street_obj, close_missing=close_missing)
                 counts, issues, note = analysis.counts, analysis.issues, analysis.summary
