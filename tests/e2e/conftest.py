@@ -14,6 +14,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+PHONE = SIZES["phone"]
 
 
 
@@ -77,3 +78,25 @@ def login(page):
         return page
 
     return do
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    """open_as(user, size=PHONE) → a page signed in as that user in a fresh browser context (closed afterwards)."""
+    contexts = []
+
+    def do(user, size=PHONE):
+        context = browser.new_context(viewport=size, locale="zh-CN", base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", "Pass-word-123")
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        return page
+
+    yield do
+    for context in contexts:
+        context.close()

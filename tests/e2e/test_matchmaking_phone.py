@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import ARGS, ARTIFACTS, CHROMIUM  # noqa: F401
-from tests.e2e.test_phone_screens import PHONE, fits_the_screen, open_as  # noqa: F401
+from tests.e2e.test_phone_screens import PHONE, fits_the_screen  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -6,33 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, SIZES
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
-
-
-@pytest.fixture
-def open_as(browser, live_server):
-    contexts = []
-
-    def do(user, size):
-        context = browser.new_context(viewport=size, locale="zh-CN", base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", "Pass-word-123")
-        page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        return page
-
-    yield do
-    for context in contexts:
-        context.close()
+PHONE = SIZES["phone"]
+DESKTOP = SIZES["desktop"]
 
 
 def shot(page, name: str) -> None:

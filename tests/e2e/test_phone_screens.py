@@ -7,34 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ARGS, ARTIFACTS, CHROMIUM  # noqa: F401
+from tests.e2e.conftest import ARGS, ARTIFACTS, CHROMIUM, SIZES  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
+PHONE = SIZES["phone"]
+DESKTOP = SIZES["desktop"]
 LONG_NAME = "深圳市光明区马田街道合水口社区精密电子元器件制造有限公司"
-
-
-@pytest.fixture
-def open_as(browser, live_server):
-    contexts = []
-
-    def do(user, size=PHONE):
-        context = browser.new_context(viewport=size, locale="zh-CN", base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", "Pass-word-123")
-        page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        return page
-
-    yield do
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
