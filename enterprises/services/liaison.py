@@ -156,11 +156,6 @@ def _record_history(ids: list[int], history_type: str, actor: User | None, now) 
                 [now, "园区包干", history_type, actor.pk if actor else None, *params])
 
 
-def _coverage_changed(enterprise_ids: list[int] | None) -> None:
-    """These firms' assignments changed through raw SQL (no model signals): their coverage flags (None: any firm)."""
-    refresh_coverage_flags(enterprise_ids)
-
-
 @transaction.atomic
 def sync_park_liaisons(*, park_ids: Iterable[int] | None = None, enterprise_ids: Iterable[int] | None = None,
                        actor: User | None = None, on: dt.date | None = None) -> ParkSyncResult:
@@ -241,7 +236,8 @@ def sync_park_liaisons(*, park_ids: Iterable[int] | None = None, enterprise_ids:
     _record_history(created_ids, "+", actor, now)
     if ended_rows or created_rows:
         touched = {e for _, e in ended_rows} | {e for _, e in created_rows}
-        _coverage_changed(None if len(touched) > SCOPE_LIMIT else sorted(touched))
+        # Written in raw SQL (no model signals): the firms' coverage flags (None: every firm).
+        refresh_coverage_flags(None if len(touched) > SCOPE_LIMIT else sorted(touched))
     return ParkSyncResult(created=len(created_ids), ended=len(ended_ids))
 
 
@@ -254,5 +250,5 @@ def end_park_liaisons(park_ids: Iterable[int], *, on: dt.date | None = None) -> 
         firms = sorted(set(LiaisonAssignment.objects.filter(id__in=ids).values_list("enterprise_id", flat=True)))
         LiaisonAssignment.objects.filter(id__in=ids).update(end_date=Greatest(F("start_date"), Value(today)))
         _record_history(ids, "~", None, timezone.now())
-        _coverage_changed(firms)
+        refresh_coverage_flags(firms)
     return len(ids)
